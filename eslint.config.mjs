@@ -1,0 +1,47 @@
+// One ESLint config for every project. Module boundaries are enforced by Nx tags:
+// apps never import apps, libs never import apps, and the schema lib stays free
+// of kafkajs and mongodb so producers and tools can use it anywhere.
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+export default [
+  { ignores: ['**/dist', '**/node_modules', '**/.local-infra', '**/coverage', '**/.nx', '**/*.cjs', '**/*.mjs'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: false,
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:schema'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:schema'] },
+            {
+              sourceTag: 'type:schema',
+              onlyDependOnLibsWithTags: ['type:schema'],
+              bannedExternalImports: ['kafkajs', 'mongodb', 'prom-client', 'pino'],
+            },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:schema'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'separate-type-imports' },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  prettier,
+];

@@ -1,0 +1,53 @@
+// Shared jest settings. ts-jest only transpiles (isolatedModules); types are
+// checked by each project's `typecheck` target, so tests start fast.
+//
+// Unit tests are `*.test.ts` and need nothing running. Integration tests are
+// `*.int.test.ts`, run by the `integration` target against a real Kafka broker and
+// MongoDB server that the @sc/testing global setup finds or starts.
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const base = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: { ...compilerOptions, module: 'commonjs', paths: undefined, baseUrl: undefined },
+        diagnostics: false,
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/../../' }),
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  clearMocks: true,
+};
+
+/** Unit tests of a project. */
+function unitConfig(rootDir, displayName) {
+  return {
+    ...base,
+    rootDir,
+    displayName,
+    testMatch: ['<rootDir>/**/*.test.ts'],
+    testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
+  };
+}
+
+/** Integration tests of a project, against real infrastructure. */
+function integrationConfig(rootDir, displayName) {
+  return {
+    ...base,
+    rootDir,
+    displayName: `${displayName}:integration`,
+    testMatch: ['<rootDir>/**/*.int.test.ts'],
+    globalSetup: '<rootDir>/../../libs/testing/src/global-setup.ts',
+    globalTeardown: '<rootDir>/../../libs/testing/src/global-teardown.ts',
+    testTimeout: 180000,
+    // Files share one broker and one server on 2 cores; more workers only add contention.
+    maxWorkers: 2,
+  };
+}
+
+module.exports = { unitConfig, integrationConfig };

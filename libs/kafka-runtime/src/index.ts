@@ -1,0 +1,15 @@
+export { decodeChunk, judgeChunk } from './chunk';
+export type { ChunkRecord, DecodedChunk, ProjectionSink, RecordVerdict, SinkOutcome } from './chunk';
+export { REQUIRED_WORKER_ENV_VARS, WORKER_ENV_VARS, createWorkerEnvSchema, loadWorkerConfig } from './config';
+export type { WorkerConfig, WorkerDefaults } from './config';
+export { buildDeadLetterMessage } from './dead-letter';
+export type { DeadLetterCause, RecordOrigin } from './dead-letter';
+export { startHealthServer } from './health-server';
+export type { HealthServer, HealthSource } from './health-server';
+export { createKafkaClient, toKafkaError } from './kafka-client';
+export { createWorkerMetrics } from './metrics';
+export type { EventOutcomeLabel, WorkerMetrics } from './metrics';
+export { runProjectionWorkerMain } from './run-worker';
+export type { WorkerMainOptions } from './run-worker';
+export { createProjectionWorker } from './worker';
+export type { ProjectionWorker, ProjectionWorkerOptions, SinkHandle } from './worker';

@@ -1,0 +1,99 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Outcomes counted per event type. */
+export type EventOutcomeLabel = 'applied' | 'stale' | 'ignored' | 'dead_lettered';
+
+/** The Prometheus metrics of one worker, on a registry of its own. */
+export interface WorkerMetrics {
+  readonly registry: Registry;
+  readonly consumed: Counter<'topic'>;
+  readonly events: Counter<'event_type' | 'outcome'>;
+  readonly deadLettered: Counter<'reason'>;
+  readonly batchSize: Histogram;
+  readonly batchDuration: Histogram;
+  readonly storeCommands: Counter;
+  readonly storeConflicts: Counter;
+  readonly retries: Counter<'operation'>;
+  readonly lag: Gauge<'topic' | 'partition'>;
+  readonly ready: Gauge;
+  /** A bounded label value for an event type, so bad input cannot explode the series count. */
+  eventTypeLabel(eventType: string | undefined): string;
+}
+
+const MAX_EVENT_TYPE_LABELS = 100;
+
+/** Creates the worker's metrics; `projection` becomes a default label of every series. */
+export function createWorkerMetrics(projection: string): WorkerMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ projection });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const seenEventTypes = new Set<string>();
+  return {
+    registry,
+    consumed: new Counter({
+      name: 'sc_projection_records_consumed_total',
+      help: 'Kafka records read, by topic.',
+      labelNames: ['topic'],
+      registers,
+    }),
+    events: new Counter({
+      name: 'sc_projection_events_total',
+      help: 'Records by event type and outcome (applied, stale, ignored, dead_lettered).',
+      labelNames: ['event_type', 'outcome'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'sc_projection_dead_lettered_total',
+      help: 'Records sent to the dead-letter topic, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'sc_projection_batch_size',
+      help: 'Records per processed chunk.',
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
+      registers,
+    }),
+    batchDuration: new Histogram({
+      name: 'sc_projection_batch_duration_seconds',
+      help: 'Time to decode, write and dead-letter one chunk, retries included.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    storeCommands: new Counter({
+      name: 'sc_projection_store_commands_total',
+      help: 'MongoDB commands issued by the store.',
+      registers,
+    }),
+    storeConflicts: new Counter({
+      name: 'sc_projection_store_conflicts_total',
+      help: 'Guarded writes that lost a race and were re-folded.',
+      registers,
+    }),
+    retries: new Counter({
+      name: 'sc_projection_retries_total',
+      help: 'Retries after infrastructure errors, by operation.',
+      labelNames: ['operation'],
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'sc_projection_consumer_lag',
+      help: 'High watermark minus the next offset to process, per partition.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+    ready: new Gauge({
+      name: 'sc_projection_ready',
+      help: '1 when the worker is ready (connected, joined, not retrying).',
+      registers,
+    }),
+    eventTypeLabel(eventType) {
+      if (eventType === undefined || !/^[a-z_]{1,40}\.[a-z_]{1,40}$/.test(eventType)) return 'unknown';
+      if (seenEventTypes.has(eventType)) return eventType;
+      if (seenEventTypes.size >= MAX_EVENT_TYPE_LABELS) return 'other';
+      seenEventTypes.add(eventType);
+      return eventType;
+    },
+  };
+}

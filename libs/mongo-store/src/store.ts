@@ -1,0 +1,312 @@
+import { MongoBulkWriteError, MongoClient } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db, Document, MongoClientOptions } from 'mongodb';
+import type { Logger } from '@sc/service-kit';
+import { StoreError, toStoreError } from './errors';
+import { foldEvents, groupByKey } from './fold';
+import type { EventOutcome } from './fold';
+import type { ProjectionDefinition, VersionStamp, VersionedEvent } from './projection';
+import { ensureIndexes } from './indexes';
+
+/** Figures of one {@link VersionedStore.applyBatch} call. */
+export interface BatchResult {
+  /** One outcome per input event, in input order. */
+  readonly outcomes: readonly EventOutcome[];
+  readonly applied: number;
+  readonly stale: number;
+  readonly rejected: number;
+  /** Guarded writes that lost a race and were re-read and re-folded. */
+  readonly conflicts: number;
+  /** MongoDB commands issued (finds and bulk-write commands). */
+  readonly commands: number;
+  /** Documents written. */
+  readonly written: number;
+}
+
+/** A read model's documents, written with the version rule and optimistic concurrency. */
+export interface VersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp> {
+  readonly collection: Collection<Document>;
+  /** Creates the declared indexes (idempotent). */
+  ensureIndexes(): Promise<void>;
+  /**
+   * Folds a batch of events into their documents: one read, one unordered bulk write,
+   * re-read and re-fold on lost races. Throws a {@link StoreError}.
+   */
+  applyBatch(events: readonly TEvent[]): Promise<BatchResult>;
+  /** Reads one document by key (for tests and tools). */
+  findByKey(key: Readonly<Record<string, string>>): Promise<TDoc | null>;
+  /** Throws unless the server answers. */
+  ping(): Promise<void>;
+}
+
+/** Options of {@link createVersionedStore}. */
+export interface VersionedStoreOptions<TEvent extends VersionedEvent, TDoc extends VersionStamp> {
+  readonly db: Db;
+  readonly projection: ProjectionDefinition<TEvent, TDoc>;
+  readonly logger: Logger;
+  /** Re-read-and-re-fold rounds after lost races before giving up (retriable). Default 5. */
+  readonly maxConflictRounds?: number;
+}
+
+interface Group<TEvent, TDoc> {
+  readonly key: Readonly<Record<string, string>>;
+  readonly events: TEvent[];
+  readonly positions: number[];
+  /** Planned write of the last round, to recognise it when re-reading. */
+  planned?: { readonly document: TDoc; readonly readVersion: number | null };
+  outcomes?: EventOutcome[];
+}
+
+const STAMP_PROJECTION = { _id: 0 } as const;
+
+/** Creates the store of one projection over an open database. */
+export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
+  options: VersionedStoreOptions<TEvent, TDoc>,
+): VersionedStore<TEvent, TDoc> {
+  const { db, projection, logger } = options;
+  const maxRounds = options.maxConflictRounds ?? 5;
+  const collection = db.collection<Document>(projection.collection);
+  const [firstKeyField] = projection.keyFields;
+  const context = { collection: projection.collection };
+
+  const keyString = (key: Readonly<Record<string, string>>): string =>
+    projection.keyFields.map((field) => key[field] ?? '').join('\u0000');
+  const documentKey = (doc: Document): string =>
+    projection.keyFields.map((field) => String(doc[field] ?? '')).join('\u0000');
+  const keyFilter = (key: Readonly<Record<string, string>>): Record<string, string> =>
+    Object.fromEntries(projection.keyFields.map((field) => [field, key[field] ?? '']));
+
+  async function readDocuments(groups: Iterable<Group<TEvent, TDoc>>): Promise<Map<string, TDoc>> {
+    const firstValues = [...new Set([...groups].map((g) => g.key[firstKeyField] ?? ''))];
+    try {
+      const docs = await collection
+        .find(
+          { [firstKeyField]: { $in: firstValues } },
+          { projection: STAMP_PROJECTION, batchSize: Math.max(firstValues.length * 2, 101) },
+        )
+        .toArray();
+      return new Map(docs.map((doc) => [documentKey(doc), doc as unknown as TDoc]));
+    } catch (error) {
+      throw toStoreError(error, `find in ${projection.collection}`, context);
+    }
+  }
+
+  /** Plans the write of each group from its current document; returns the groups to write. */
+  function fold(groups: Iterable<Group<TEvent, TDoc>>, current: Map<string, TDoc>): Group<TEvent, TDoc>[] {
+    const toWrite: Group<TEvent, TDoc>[] = [];
+    for (const group of groups) {
+      const existing = current.get(keyString(group.key)) ?? null;
+      const result = foldEvents(projection, existing, group.events);
+      group.outcomes = result.outcomes;
+      if (result.changed && result.document !== null) {
+        group.planned = { document: result.document, readVersion: existing?.entity_version ?? null };
+        toWrite.push(group);
+      } else {
+        delete group.planned;
+      }
+    }
+    return toWrite;
+  }
+
+  async function write(groups: readonly Group<TEvent, TDoc>[]): Promise<{ acknowledged: number; commands: number }> {
+    const operations: AnyBulkWriteOperation<Document>[] = groups.map((group) => {
+      const planned = group.planned!;
+      // A shallow copy: the driver adds `_id` to inserted documents.
+      const document = { ...planned.document } as Document;
+      return planned.readVersion === null
+        ? { insertOne: { document } }
+        : {
+            replaceOne: {
+              filter: { ...keyFilter(group.key), entity_version: planned.readVersion },
+              replacement: document,
+            },
+          };
+    });
+    const kinds = new Set(operations.map((op) => ('insertOne' in op ? 'insert' : 'update'))).size;
+    try {
+      const result = await collection.bulkWrite(operations, { ordered: false });
+      return { acknowledged: result.insertedCount + result.matchedCount, commands: kinds };
+    } catch (error) {
+      if (error instanceof MongoBulkWriteError) {
+        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        const other = writeErrors.find((e) => e.code !== 11000);
+        if (other === undefined && writeErrors.length > 0) {
+          // Lost insert races only: the version guard makes a re-read and re-fold safe.
+          return { acknowledged: -1, commands: kinds };
+        }
+        if (other !== undefined && !error.errorLabels.length) {
+          throw new StoreError(
+            'STORE_REJECTED',
+            `bulk write to ${projection.collection} refused: ${other.errmsg ?? 'unknown'} (code ${other.code})`,
+            {
+              retriable: false,
+              cause: error,
+              context: { ...context, mongoCode: other.code },
+            },
+          );
+        }
+      }
+      throw toStoreError(error, `bulkWrite to ${projection.collection}`, context);
+    }
+  }
+
+  return {
+    collection,
+
+    ensureIndexes: () => ensureIndexes(collection, projection.indexes, logger),
+
+    async applyBatch(events) {
+      const grouped = groupByKey(events, (event) => keyString(projection.keyOf(event)));
+      const groups: Group<TEvent, TDoc>[] = [...grouped.values()].map((g) => ({
+        key: projection.keyOf(g.events[0]!),
+        events: g.events,
+        positions: g.positions,
+      }));
+      let commands = 0;
+      let conflicts = 0;
+      let written = 0;
+      let pending: Group<TEvent, TDoc>[] = groups;
+
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > maxRounds) {
+          throw new StoreError(
+            'STORE_CONFLICT',
+            `${pending.length} documents of ${projection.collection} kept changing under concurrent writers after ${maxRounds} re-reads`,
+            {
+              retriable: true,
+              context: { ...context, documents: pending.length },
+            },
+          );
+        }
+        const current = await readDocuments(pending);
+        commands++;
+        if (round > 0) {
+          // Writes of the last round that went through show up as the version we planned.
+          pending = pending.filter((group) => {
+            const doc = current.get(keyString(group.key));
+            const planned = group.planned!;
+            const landed =
+              doc !== undefined &&
+              doc.entity_version === planned.document.entity_version &&
+              doc.last_event_id === planned.document.last_event_id;
+            if (landed) written++;
+            return !landed;
+          });
+          conflicts += pending.length;
+        }
+        const toWrite = fold(pending, current);
+        if (toWrite.length === 0) break;
+        const result = await write(toWrite);
+        commands += result.commands;
+        if (result.acknowledged === toWrite.length) {
+          written += toWrite.length;
+          break;
+        }
+        pending = toWrite;
+        logger.debug(
+          { collection: projection.collection, round, documents: toWrite.length },
+          'guarded writes lost races; re-reading',
+        );
+      }
+
+      const outcomes: EventOutcome[] = new Array(events.length);
+      let applied = 0;
+      let stale = 0;
+      let rejected = 0;
+      for (const group of groups) {
+        group.outcomes!.forEach((outcome, i) => {
+          outcomes[group.positions[i]!] = outcome;
+          if (outcome === 'applied') applied++;
+          else if (outcome === 'stale') stale++;
+          else rejected++;
+        });
+      }
+      return { outcomes, applied, stale, rejected, conflicts, commands, written };
+    },
+
+    async findByKey(key) {
+      try {
+        return (await collection.findOne(keyFilter(key), { projection: STAMP_PROJECTION })) as TDoc | null;
+      } catch (error) {
+        throw toStoreError(error, `findOne in ${projection.collection}`, context);
+      }
+    },
+
+    async ping() {
+      try {
+        await db.command({ ping: 1 });
+      } catch (error) {
+        throw toStoreError(error, 'ping', context);
+      }
+    },
+  };
+}
+
+/** Options of {@link connectMongo}. */
+export interface MongoConnectionOptions {
+  readonly url: string;
+  readonly database: string;
+  readonly appName: string;
+  /** How long an operation waits for a reachable server before failing (retriably). Default 5 s. */
+  readonly serverSelectionTimeoutMs?: number;
+  readonly clientOptions?: MongoClientOptions;
+}
+
+/** Connects to MongoDB; the client fails fast when the server is unreachable, so outages surface as retriable errors. */
+export async function connectMongo(options: MongoConnectionOptions): Promise<{ client: MongoClient; db: Db }> {
+  const client = new MongoClient(options.url, {
+    appName: options.appName,
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000,
+    connectTimeoutMS: 5000,
+    socketTimeoutMS: 30000,
+    // The store retries whole batches itself, guarded by versions.
+    retryWrites: false,
+    ...options.clientOptions,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw toStoreError(error, 'connect', { url: redactUrl(options.url) });
+  }
+  return { client, db: client.db(options.database) };
+}
+
+/** A MongoDB URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+/** Options of {@link openVersionedStore}. */
+export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc extends VersionStamp>
+  extends MongoConnectionOptions {
+  readonly projection: ProjectionDefinition<TEvent, TDoc>;
+  readonly logger: Logger;
+  readonly maxConflictRounds?: number;
+}
+
+/**
+ * Connects, creates the projection's indexes and returns its store (which is also
+ * the runtime's sink) with a `close` that releases the connection.
+ */
+export async function openVersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
+  options: OpenVersionedStoreOptions<TEvent, TDoc>,
+): Promise<{ readonly sink: VersionedStore<TEvent, TDoc>; readonly close: () => Promise<void> }> {
+  const { client, db } = await connectMongo(options);
+  try {
+    const store = createVersionedStore({
+      db,
+      projection: options.projection,
+      logger: options.logger,
+      ...(options.maxConflictRounds === undefined ? {} : { maxConflictRounds: options.maxConflictRounds }),
+    });
+    await store.ensureIndexes();
+    options.logger.info(
+      { url: redactUrl(options.url), database: options.database, collection: options.projection.collection },
+      'store ready',
+    );
+    return { sink: store, close: () => client.close() };
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
+}

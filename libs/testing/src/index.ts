@@ -1,0 +1,5 @@
+export { provideInfrastructure } from './infrastructure';
+export type { TestInfrastructure } from './infrastructure';
+export { createTopics, eventually, groupLag, headersAsStrings, produceAll, readTopic, testKafka } from './kafka';
+export type { ReadRecord } from './kafka';
+export { createTestNamespace } from './names';

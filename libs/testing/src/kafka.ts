@@ -1,0 +1,124 @@
+import { Kafka, logLevel } from 'kafkajs';
+import type { Admin, IHeaders, Message, Producer } from 'kafkajs';
+
+/** A kafkajs client for tests, against `KAFKA_BROKERS`. */
+export function testKafka(clientId = 'sc-test'): Kafka {
+  const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter(Boolean);
+  if (brokers.length === 0)
+    throw new Error('KAFKA_BROKERS is not set: run the tests through jest with the @sc/testing global setup');
+  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+}
+
+/** Creates topics (if missing) and waits for their leaders. */
+export async function createTopics(admin: Admin, topics: readonly string[], numPartitions: number): Promise<void> {
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+}
+
+/** Sends messages in chunks with acks from all replicas. */
+export async function produceAll(
+  producer: Producer,
+  topic: string,
+  messages: readonly Message[],
+  chunk = 1000,
+): Promise<void> {
+  for (let i = 0; i < messages.length; i += chunk) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk) });
+  }
+}
+
+/** A record read back from a topic, headers as strings. */
+export interface ReadRecord {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
+}
+
+/** Reads every record of a topic up to its end offsets at call time. */
+export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 30000): Promise<ReadRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
+  const records: ReadRecord[] = [];
+  if (remaining.size === 0) return records;
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}-${Math.random()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`reading ${topic} timed out with ${records.length} records`)),
+      timeoutMs,
+    );
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        records.push({
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: headersAsStrings(message.headers),
+        });
+        const end = remaining.get(partition);
+        if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+        if (remaining.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  try {
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Kafka headers as plain strings. */
+export function headersAsStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  }
+  return out;
+}
+
+/** Total lag of a consumer group over some topics: end offsets minus committed offsets. */
+export async function groupLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<number> {
+  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  let lag = 0;
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+    for (const end of ends) {
+      const offset = done.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      const start = offset === '-1' ? Number(end.low) : Number(offset);
+      lag += Number(end.high) - start;
+    }
+  }
+  return lag;
+}
+
+/** Polls `check` until it returns true, or throws with `what` after `timeoutMs`. */
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 60000,
+  intervalMs = 250,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
