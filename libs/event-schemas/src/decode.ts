@@ -90,7 +90,7 @@ function decodeUnsafe(record: RawRecord): DecodeResult {
   }
 
   const envelope = EnvelopeSchema.safeParse(raw);
-  if (!envelope.success) return rejected('invalid_envelope', describeIssues(envelope.error.issues, ''), ids);
+  if (!envelope.success) return rejected('invalid_envelope', describeIssues(envelope.error.issues, '', raw), ids);
   const env = envelope.data;
 
   if (!record.key || record.key.length === 0) {
@@ -129,7 +129,8 @@ function decodeUnsafe(record: RawRecord): DecodeResult {
     };
   }
   const payload = payloadSchema.safeParse(env.payload);
-  if (!payload.success) return rejected('invalid_payload', describeIssues(payload.error.issues, 'payload'), ids);
+  if (!payload.success)
+    return rejected('invalid_payload', describeIssues(payload.error.issues, 'payload', env.payload), ids);
 
   const event = { ...env, event_type: env.event_type as EventType, payload: payload.data } as DomainEvent;
   return { kind: 'event', event };
@@ -149,14 +150,22 @@ function rejected(
   };
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: string): string {
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: string, input: unknown): string {
   const parts = issues.slice(0, 3).map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.') || '(root)';
-    const missing = issue.code === 'invalid_type' && issue.message.includes('received undefined');
-    return `${path}: ${missing ? 'is required' : issue.message}`;
+    return `${path}: ${valueAt(input, issue.path) === undefined ? 'is required' : issue.message}`;
   });
   const more = issues.length > 3 ? `; and ${issues.length - 3} more` : '';
   return parts.join('; ') + more;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const step of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[step];
+  }
+  return current;
 }
 
 function quote(value: string): string {

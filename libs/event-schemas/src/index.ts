@@ -26,3 +26,4 @@ export {
   entityTypeOfTopic,
 } from './topics';
 export type { ConsumerGroup, DeadLetterReason, DomainTopic, EntityType } from './topics';
+export { buildJsonSchemas } from './json-schema';
