@@ -7,7 +7,7 @@
 // second `up` (or a developer's own broker) costs nothing. Data and logs live
 // in LOCAL_INFRA_DIR (default: .local-infra/ at the repo root, gitignored).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -16,6 +16,12 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
 const PINNED_FERRETDB = 'v1.24.2';
+
+function sourceHash(folder, files) {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(readFileSync(join(folder, file)));
+  return hash.digest('hex').slice(0, 10);
+}
 
 /** Every knob, overridable by environment variable. */
 export function readInfraSettings(env = process.env) {
@@ -33,8 +39,17 @@ export function readInfraSettings(env = process.env) {
     kafkaData: join(env.LOCAL_KAFKA_DATA_DIR ?? join(dir, 'data', 'kafka')),
     mongoPort: Number(env.LOCAL_MONGO_PORT ?? 27017),
     mongoData: join(env.LOCAL_MONGO_DATA_DIR ?? join(dir, 'data', 'mongo')),
+    // FerretDB's backend: postgresql (default; fast, pushes filters down to indexes) or sqlite (no server needed).
+    ferretBackend: env.LOCAL_FERRETDB_BACKEND ?? 'postgresql',
+    postgresPort: Number(env.LOCAL_POSTGRES_PORT ?? 5433),
+    postgresData: join(env.LOCAL_POSTGRES_DATA_DIR ?? join(dir, 'data', 'postgres')),
     ferretVersion,
-    ferretBinary: join(dir, 'cache', `ferretdb-${ferretVersion}`),
+    // Rebuilt whenever the wrapper's source changes.
+    ferretBinary: join(
+      dir,
+      'cache',
+      `ferretdb-${ferretVersion}-${sourceHash(join(here, 'ferretdb'), ['main.go', 'go.mod', 'go.sum'])}`,
+    ),
     logs: join(dir, 'logs'),
     run: join(dir, 'run'),
   };
@@ -220,6 +235,104 @@ function ensureFerretDb(s, quiet) {
   execFileSync('mv', [`${s.ferretBinary}.tmp`, s.ferretBinary]);
 }
 
+// ---------------------------------------------------------------- PostgreSQL (FerretDB's backend)
+
+function postgresBinDir(quiet) {
+  const find = () => {
+    const base = '/usr/lib/postgresql';
+    const versions = existsSync(base)
+      ? readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+      : [];
+    versions.sort((a, b) => Number(b) - Number(a));
+    return versions.length > 0 ? join(base, versions[0], 'bin') : undefined;
+  };
+  let bin = find();
+  if (!bin && process.getuid?.() === 0) {
+    log(quiet, 'installing PostgreSQL from Debian packages (FerretDB backend; first run only)…');
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'pipe' });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'postgresql'], {
+      stdio: 'pipe',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    bin = find();
+  }
+  return bin;
+}
+
+/** PostgreSQL refuses to run as root: as root, its commands run as the `postgres` user. */
+function asPostgresUser(command, args) {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+async function postgresUp(s, bin, quiet) {
+  if (await portAnswers(s.host, s.postgresPort)) return false;
+  const logFile = join(s.logs, 'postgres.log');
+  mkdirSync(s.logs, { recursive: true });
+  if (!existsSync(join(s.postgresData, 'PG_VERSION'))) {
+    mkdirSync(s.postgresData, { recursive: true });
+    if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', s.postgresData]);
+    const [cmd, args] = asPostgresUser(join(bin, 'initdb'), [
+      '-D',
+      s.postgresData,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+    ]);
+    execFileSync(cmd, args, { stdio: 'pipe' });
+  }
+  if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', s.logs]);
+  // A throwaway local database: durability traded for speed.
+  const options = `-p ${s.postgresPort} -k ${s.postgresData} -c listen_addresses=${s.host} -c max_connections=600 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB`;
+  const [cmd, args] = asPostgresUser(join(bin, 'pg_ctl'), [
+    '-D',
+    s.postgresData,
+    '-l',
+    logFile,
+    '-o',
+    options,
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
+  execFileSync(cmd, args, { stdio: 'pipe' });
+  const [psqlCmd, psqlArgs] = asPostgresUser(join(bin, 'psql'), [
+    '-h',
+    s.host,
+    '-p',
+    String(s.postgresPort),
+    '-U',
+    'postgres',
+    '-tAc',
+    "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'",
+  ]);
+  if (execFileSync(psqlCmd, psqlArgs, { encoding: 'utf8' }).trim() !== '1') {
+    const [c2, a2] = asPostgresUser(join(bin, 'createdb'), [
+      '-h',
+      s.host,
+      '-p',
+      String(s.postgresPort),
+      '-U',
+      'postgres',
+      'ferretdb',
+    ]);
+    execFileSync(c2, a2, { stdio: 'pipe' });
+  }
+  log(quiet, `PostgreSQL: started on ${s.host}:${s.postgresPort} for FerretDB, log ${logFile}`);
+  return true;
+}
+
+async function postgresDown(s, quiet) {
+  if (!existsSync(join(s.postgresData, 'postmaster.pid'))) return;
+  const bin = postgresBinDir(true);
+  if (!bin) return;
+  const [cmd, args] = asPostgresUser(join(bin, 'pg_ctl'), ['-D', s.postgresData, '-m', 'fast', '-w', 'stop']);
+  spawnSync(cmd, args, { stdio: 'pipe' });
+  log(quiet, 'postgres: stopped');
+}
+
 async function mongoUp(s, quiet) {
   if (await portAnswers(s.host, s.mongoPort)) {
     log(quiet, `MongoDB: ${s.host}:${s.mongoPort} already answers, reusing it`);
@@ -239,13 +352,32 @@ async function mongoUp(s, quiet) {
     log(quiet, `MongoDB: starting mongod on ${s.host}:${s.mongoPort}, log ${logFile}`);
   } else {
     ensureFerretDb(s, quiet);
+    const bin = s.ferretBackend === 'postgresql' ? postgresBinDir(quiet) : undefined;
+    if (s.ferretBackend === 'postgresql' && !bin)
+      log(quiet, 'PostgreSQL is not available; FerretDB falls back to SQLite (much slower on updates)');
+    const backend = bin ? 'postgresql' : 'sqlite';
+    if (bin) await postgresUp(s, bin, quiet);
+    // FerretDB v1 holds a pooled connection per update statement until the command ends: a large pool avoids deadlocks.
+    const backendArgs =
+      backend === 'postgresql'
+        ? [
+            '-handler',
+            'postgresql',
+            '-postgresql-url',
+            `postgres://postgres@${s.host}:${s.postgresPort}/ferretdb?pool_max_conns=400`,
+          ]
+        : ['-handler', 'sqlite', '-data-dir', s.mongoData];
     logFile = startDetached(s, 'mongo', s.ferretBinary, [
       '-listen',
       `${s.host}:${s.mongoPort}`,
-      '-data-dir',
-      s.mongoData,
+      '-log-level',
+      'error',
+      ...backendArgs,
     ]);
-    log(quiet, `MongoDB: starting FerretDB ${s.ferretVersion} (SQLite) on ${s.host}:${s.mongoPort}, log ${logFile}`);
+    log(
+      quiet,
+      `MongoDB: starting FerretDB ${s.ferretVersion} (${backend}) on ${s.host}:${s.mongoPort}, log ${logFile}`,
+    );
   }
   await waitFor(
     'MongoDB',
@@ -292,14 +424,17 @@ async function stopPid(s, name, quiet) {
 export async function down({ quiet = false, env = process.env, only = ['kafka', 'mongo'] } = {}) {
   const s = readInfraSettings(env);
   await Promise.all(only.map((name) => stopPid(s, name, quiet)));
+  if (only.includes('mongo')) await postgresDown(s, quiet);
 }
 
 export async function status({ env = process.env } = {}) {
   const s = readInfraSettings(env);
   const rows = [
     ['kafka', s.kafkaPort, `Apache Kafka ${s.kafkaVersion} (KRaft)`],
-    ['mongo', s.mongoPort, onPath('mongod') ? 'mongod' : `FerretDB ${s.ferretVersion} (SQLite)`],
+    ['mongo', s.mongoPort, onPath('mongod') ? 'mongod' : `FerretDB ${s.ferretVersion} (${s.ferretBackend})`],
   ];
+  if (!onPath('mongod') && s.ferretBackend === 'postgresql')
+    rows.push(['postgres', s.postgresPort, 'PostgreSQL (FerretDB backend)']);
   let allUp = true;
   for (const [name, port, what] of rows) {
     const answers = await portAnswers(s.host, port);

@@ -13,7 +13,14 @@ export type {
   VersionStamp,
   VersionedEvent,
 } from './projection';
-export { connectMongo, createVersionedStore, openVersionedStore, redactUrl } from './store';
+export {
+  FERRETDB_MAX_UPDATES_PER_COMMAND,
+  connectMongo,
+  createVersionedStore,
+  describeServer,
+  openVersionedStore,
+  redactUrl,
+} from './store';
 export type {
   BatchResult,
   MongoConnectionOptions,

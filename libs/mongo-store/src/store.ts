@@ -45,6 +45,12 @@ export interface VersionedStoreOptions<TEvent extends VersionedEvent, TDoc exten
   readonly logger: Logger;
   /** Re-read-and-re-fold rounds after lost races before giving up (retriable). Default 5. */
   readonly maxConflictRounds?: number;
+  /**
+   * Replace statements per `update` command. Default: no limit. FerretDB v1 on SQLite
+   * holds a pooled connection per statement until the command ends and deadlocks
+   * beyond its pool, so {@link openVersionedStore} lowers this there.
+   */
+  readonly maxUpdatesPerCommand?: number;
 }
 
 interface Group<TEvent, TDoc> {
@@ -64,6 +70,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
 ): VersionedStore<TEvent, TDoc> {
   const { db, projection, logger } = options;
   const maxRounds = options.maxConflictRounds ?? 5;
+  const maxUpdates = options.maxUpdatesPerCommand ?? Number.POSITIVE_INFINITY;
   const collection = db.collection<Document>(projection.collection);
   const [firstKeyField] = projection.keyFields;
   const context = { collection: projection.collection };
@@ -107,46 +114,63 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
     return toWrite;
   }
 
-  async function write(groups: readonly Group<TEvent, TDoc>[]): Promise<{ acknowledged: number; commands: number }> {
-    const operations: AnyBulkWriteOperation<Document>[] = groups.map((group) => {
+  /** One unordered bulk write per command: the inserts together, the replaces in slices of `maxUpdates`. */
+  function planCommands(groups: readonly Group<TEvent, TDoc>[]): AnyBulkWriteOperation<Document>[][] {
+    const inserts: AnyBulkWriteOperation<Document>[] = [];
+    const replaces: AnyBulkWriteOperation<Document>[] = [];
+    for (const group of groups) {
       const planned = group.planned!;
       // A shallow copy: the driver adds `_id` to inserted documents.
       const document = { ...planned.document } as Document;
-      return planned.readVersion === null
-        ? { insertOne: { document } }
-        : {
-            replaceOne: {
-              filter: { ...keyFilter(group.key), entity_version: planned.readVersion },
-              replacement: document,
-            },
-          };
-    });
-    const kinds = new Set(operations.map((op) => ('insertOne' in op ? 'insert' : 'update'))).size;
-    try {
-      const result = await collection.bulkWrite(operations, { ordered: false });
-      return { acknowledged: result.insertedCount + result.matchedCount, commands: kinds };
-    } catch (error) {
-      if (error instanceof MongoBulkWriteError) {
+      if (planned.readVersion === null) inserts.push({ insertOne: { document } });
+      else
+        replaces.push({
+          replaceOne: {
+            filter: { ...keyFilter(group.key), entity_version: planned.readVersion },
+            replacement: document,
+          },
+        });
+    }
+    const commands = inserts.length > 0 ? [inserts] : [];
+    const slice = Number.isFinite(maxUpdates) ? maxUpdates : replaces.length;
+    for (let i = 0; i < replaces.length; i += slice) commands.push(replaces.slice(i, i + slice));
+    return commands;
+  }
+
+  /** Writes the planned documents; `complete` is false when any guarded write lost a race. */
+  async function write(groups: readonly Group<TEvent, TDoc>[]): Promise<{ complete: boolean; commands: number }> {
+    const commands = planCommands(groups);
+    let acknowledged = 0;
+    let lostRace = false;
+    for (const operations of commands) {
+      try {
+        const result = await collection.bulkWrite(operations, { ordered: false });
+        acknowledged += result.insertedCount + result.matchedCount;
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError))
+          throw toStoreError(error, `bulkWrite to ${projection.collection}`, context);
         const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-        const other = writeErrors.find((e) => e.code !== 11000);
-        if (other === undefined && writeErrors.length > 0) {
+        const refused = writeErrors.find((e) => e.code !== 11000);
+        if (refused === undefined && writeErrors.length > 0) {
           // Lost insert races only: the version guard makes a re-read and re-fold safe.
-          return { acknowledged: -1, commands: kinds };
+          lostRace = true;
+          continue;
         }
-        if (other !== undefined && !error.errorLabels.length) {
+        if (refused !== undefined && error.errorLabels.length === 0) {
           throw new StoreError(
             'STORE_REJECTED',
-            `bulk write to ${projection.collection} refused: ${other.errmsg ?? 'unknown'} (code ${other.code})`,
+            `bulk write to ${projection.collection} refused: ${refused.errmsg ?? 'unknown'} (code ${refused.code})`,
             {
               retriable: false,
               cause: error,
-              context: { ...context, mongoCode: other.code },
+              context: { ...context, mongoCode: refused.code },
             },
           );
         }
+        throw toStoreError(error, `bulkWrite to ${projection.collection}`, context);
       }
-      throw toStoreError(error, `bulkWrite to ${projection.collection}`, context);
     }
+    return { complete: !lostRace && acknowledged === groups.length, commands: commands.length };
   }
 
   return {
@@ -197,7 +221,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         if (toWrite.length === 0) break;
         const result = await write(toWrite);
         commands += result.commands;
-        if (result.acknowledged === toWrite.length) {
+        if (result.complete) {
           written += toWrite.length;
           break;
         }
@@ -282,6 +306,21 @@ export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc e
   readonly projection: ProjectionDefinition<TEvent, TDoc>;
   readonly logger: Logger;
   readonly maxConflictRounds?: number;
+  /** See {@link VersionedStoreOptions.maxUpdatesPerCommand}; default: unlimited, or 40 on FerretDB. */
+  readonly maxUpdatesPerCommand?: number;
+}
+
+/** Replace statements per command on FerretDB v1: with its pool of 400 connections (local-infra), room for ~9 concurrent writers. */
+export const FERRETDB_MAX_UPDATES_PER_COMMAND = 40;
+
+/** Which server answers: MongoDB, or FerretDB speaking its protocol. */
+export async function describeServer(db: Db): Promise<{ readonly ferretdb: boolean; readonly version: string }> {
+  try {
+    const info = await db.admin().command({ buildInfo: 1 });
+    return { ferretdb: 'ferretdbVersion' in info, version: String(info['version']) };
+  } catch (error) {
+    throw toStoreError(error, 'buildInfo', {});
+  }
 }
 
 /**

@@ -34,11 +34,13 @@ export class ProjectionError extends Error {
   }
 
   /** A copy of this error with more context (e.g. the partition once the runtime knows it). */
-  withContext(context: ErrorContext): ProjectionError {
-    const copy = Object.create(Object.getPrototypeOf(this) as object) as ProjectionError;
-    Object.assign(copy, this, { context: { ...this.context, ...context } });
-    copy.stack = this.stack;
-    return copy;
+  withContext(context: ErrorContext): this {
+    // Copies every own property (message, cause and stack are not enumerable) into the same subclass.
+    const descriptors = Object.getOwnPropertyDescriptors(this);
+    return Object.create(Object.getPrototypeOf(this) as object, {
+      ...descriptors,
+      context: { ...descriptors.context, value: { ...this.context, ...context } },
+    }) as this;
   }
 }
 

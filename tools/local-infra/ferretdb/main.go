@@ -19,7 +19,9 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
-	dataDir := flag.String("data-dir", "data", "directory for the SQLite databases")
+	handler := flag.String("handler", "sqlite", "backend: sqlite or postgresql")
+	dataDir := flag.String("data-dir", "data", "directory for the SQLite databases (handler sqlite)")
+	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL URL (handler postgresql)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	flag.Parse()
 
@@ -28,17 +30,20 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bad -log-level: %v\n", err)
 		os.Exit(2)
 	}
-	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
-		fmt.Fprintf(os.Stderr, "cannot create data dir: %v\n", err)
-		os.Exit(1)
+	if *handler == "sqlite" {
+		if err := os.MkdirAll(*dataDir, 0o755); err != nil {
+			fmt.Fprintf(os.Stderr, "cannot create data dir: %v\n", err)
+			os.Exit(1)
+		}
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		Listener:      ferretdb.ListenerConfig{TCP: *listen},
+		Logger:        logger,
+		Handler:       *handler,
+		SQLiteURL:     "file:" + *dataDir + "/",
+		PostgreSQLURL: *postgresqlURL,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
@@ -48,7 +53,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	logger.Info("ferretdb listening", "addr", *listen, "data", *dataDir)
+	logger.Info("ferretdb listening", "addr", *listen, "handler", *handler)
 	if err := f.Run(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
 		os.Exit(1)
