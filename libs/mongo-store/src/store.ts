@@ -332,15 +332,25 @@ export async function openVersionedStore<TEvent extends VersionedEvent, TDoc ext
 ): Promise<{ readonly sink: VersionedStore<TEvent, TDoc>; readonly close: () => Promise<void> }> {
   const { client, db } = await connectMongo(options);
   try {
+    const server = await describeServer(db);
+    const maxUpdatesPerCommand =
+      options.maxUpdatesPerCommand ?? (server.ferretdb ? FERRETDB_MAX_UPDATES_PER_COMMAND : undefined);
     const store = createVersionedStore({
       db,
       projection: options.projection,
       logger: options.logger,
       ...(options.maxConflictRounds === undefined ? {} : { maxConflictRounds: options.maxConflictRounds }),
+      ...(maxUpdatesPerCommand === undefined ? {} : { maxUpdatesPerCommand }),
     });
     await store.ensureIndexes();
     options.logger.info(
-      { url: redactUrl(options.url), database: options.database, collection: options.projection.collection },
+      {
+        url: redactUrl(options.url),
+        database: options.database,
+        collection: options.projection.collection,
+        server: `${server.ferretdb ? 'FerretDB (MongoDB-compatible)' : 'MongoDB'} ${server.version}`,
+        maxUpdatesPerCommand: maxUpdatesPerCommand ?? 'unlimited',
+      },
       'store ready',
     );
     return { sink: store, close: () => client.close() };

@@ -1,0 +1,269 @@
+import { createServer, connect } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { CONSUMER_GROUPS, DEAD_LETTER_HEADERS, GROUP_TOPICS } from '@sc/event-schemas';
+import { DEFAULT_STREAM, createEndToEndWorld, eventually, metricValue, startWorkerProcess } from '@sc/testing';
+import type { EndToEndTarget, EndToEndWorld, WorkerProcess } from '@sc/testing';
+import { userCardsProjection } from '../src/user-cards.projection';
+
+const app = 'user-cards-worker';
+const target: EndToEndTarget = {
+  app,
+  group: CONSUMER_GROUPS.userCards,
+  topics: GROUP_TOPICS[CONSUMER_GROUPS.userCards],
+  collection: 'user_cards',
+  keyOf: (doc) => String(doc['user_id']),
+  expected: (stream) => stream.expected.user_cards,
+};
+
+/** Every document equals the simulator's, field by field, and there is no other. */
+async function expectExactDocuments(world: EndToEndWorld): Promise<void> {
+  const expected = target.expected(world.stream);
+  const actual = await world.documents();
+  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [key, doc] of expected) expect({ key, doc: actual.get(key) }).toEqual({ key, doc });
+}
+
+/** The dead-letter topic holds each poison record (by its original bytes) with its reason, at least once. */
+async function expectPoisonDeadLettered(world: EndToEndWorld, exactlyOnce: boolean): Promise<void> {
+  const poison = world.records.filter((r) => r.kind === 'poison');
+  const letters = await world.deadLetters();
+  const seen = new Map(
+    letters.map((l) => [
+      `${l.headers[DEAD_LETTER_HEADERS.originalPartition]}/${l.headers[DEAD_LETTER_HEADERS.originalOffset]}`,
+      l,
+    ]),
+  );
+  if (exactlyOnce) expect(letters).toHaveLength(poison.length);
+  expect(seen.size).toBe(poison.length);
+  const expectedPairs = poison.map((p) => `${p.expectedReason} ${p.key} ${p.value}`).sort();
+  const actualPairs = [...seen.values()]
+    .map((l) => `${l.headers[DEAD_LETTER_HEADERS.reason]} ${l.key?.toString() ?? null} ${l.value?.toString() ?? null}`)
+    .sort();
+  expect(actualPairs).toEqual(expectedPairs);
+  for (const letter of seen.values()) {
+    expect(letter.headers[DEAD_LETTER_HEADERS.originalTopic]).toBe(`${world.prefix}sc.domain.user`);
+    expect(letter.headers[DEAD_LETTER_HEADERS.consumerGroup]).toBe(`${world.prefix}${CONSUMER_GROUPS.userCards}`);
+    expect(letter.headers[DEAD_LETTER_HEADERS.detail]!.length).toBeGreaterThan(0);
+    expect(Number.isNaN(Date.parse(letter.headers[DEAD_LETTER_HEADERS.failedAt]!))).toBe(false);
+    expect(Number(letter.headers[DEAD_LETTER_HEADERS.attempt])).toBeGreaterThanOrEqual(1);
+  }
+}
+
+function assignment(worker: WorkerProcess): number[] {
+  const joins = worker.logs.filter((l) => l['msg'] === 'joined consumer group');
+  const last = joins.at(-1)?.['assignment'] as Record<string, number[]> | undefined;
+  return Object.values(last ?? {}).flat();
+}
+
+describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
+  const workers: WorkerProcess[] = [];
+  const worlds: EndToEndWorld[] = [];
+  const start = (world: EndToEndWorld, env: Record<string, string> = {}) => {
+    const worker = startWorkerProcess(app, { ...world.env, ...env });
+    workers.push(worker);
+    return worker;
+  };
+  const world = async (seed: number, users: number) => {
+    const w = await createEndToEndWorld(target, { seed, ...DEFAULT_STREAM, users, posts: 0, promotions: 0, orders: 0 });
+    worlds.push(w);
+    return w;
+  };
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop('SIGKILL')));
+    await Promise.all(worlds.splice(0).map((w) => w.close()));
+  });
+
+  it('projects ~10,000 events over 6 partitions with duplicates, stale replays and poison: exact documents, exact dead letters, offsets at the end, metrics', async () => {
+    const w = await world(101, 2500);
+    expect(w.records.length).toBeGreaterThan(10_000);
+    await w.produce(w.records);
+    const worker = start(w);
+    await w.waitForLagZero(240_000);
+    await expectExactDocuments(w);
+    await expectPoisonDeadLettered(w, true);
+
+    const { status, body } = await worker.get('/metrics');
+    expect(status).toBe(200);
+    const count = (kind: string) => w.records.filter((r) => r.kind === kind).length;
+    expect(metricValue(body, 'sc_projection_events_total', { outcome: 'applied' })).toBe(count('event'));
+    expect(metricValue(body, 'sc_projection_events_total', { outcome: 'stale' })).toBe(
+      count('duplicate') + count('stale'),
+    );
+    expect(metricValue(body, 'sc_projection_events_total', { outcome: 'ignored' })).toBe(count('ignored'));
+    expect(metricValue(body, 'sc_projection_events_total', { outcome: 'dead_lettered' })).toBe(count('poison'));
+    expect(metricValue(body, 'sc_projection_events_total', { event_type: 'user.created', outcome: 'applied' })).toBe(
+      2500,
+    );
+    expect(metricValue(body, 'sc_projection_records_consumed_total')).toBe(w.records.length);
+    expect(metricValue(body, 'sc_projection_consumer_lag')).toBe(0);
+    expect(metricValue(body, 'sc_projection_store_commands_total')).toBeGreaterThan(0);
+    expect(metricValue(body, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect((await worker.get('/readyz')).status).toBe(200);
+    expect((await worker.get('/livez')).status).toBe(200);
+
+    // The design's indexes, with their order and uniqueness.
+    const indexes = await w.db.collection('user_cards').listIndexes().toArray();
+    for (const declared of userCardsProjection.indexes) {
+      expect(indexes.find((i) => i['name'] === declared.name)).toMatchObject({
+        key: declared.keys,
+        ...(declared.unique ? { unique: true } : {}),
+      });
+    }
+
+    // Queries the indexes serve: users by status (newest first), by role, top users by followers.
+    const expected = [...target.expected(w.stream).values()];
+    const byStatus = await w.db
+      .collection('user_cards')
+      .find({ status: 'active' }, { projection: { _id: 0, user_id: 1 } })
+      .sort({ created_at: -1, user_id: 1 })
+      .limit(10)
+      .toArray();
+    const expectedByStatus = expected
+      .filter((d) => d['status'] === 'active')
+      .sort(
+        (a, b) =>
+          (b['created_at'] as Date).getTime() - (a['created_at'] as Date).getTime() ||
+          String(a['user_id']).localeCompare(String(b['user_id'])),
+      )
+      .slice(0, 10)
+      .map((d) => d['user_id']);
+    expect(byStatus.map((d) => d['user_id'])).toEqual(expectedByStatus);
+    const top = await w.db
+      .collection('user_cards')
+      .find({}, { projection: { _id: 0, user_id: 1, follower_count: 1 } })
+      .sort({ follower_count: -1, user_id: 1 })
+      .limit(5)
+      .toArray();
+    const expectedTop = expected
+      .sort(
+        (a, b) =>
+          Number(b['follower_count']) - Number(a['follower_count']) ||
+          String(a['user_id']).localeCompare(String(b['user_id'])),
+      )
+      .slice(0, 5);
+    expect(top.map((d) => d['user_id'])).toEqual(expectedTop.map((d) => d['user_id']));
+    const creators = await w.db.collection('user_cards').countDocuments({ role: 'creator' });
+    expect(creators).toBe(expected.filter((d) => d['role'] === 'creator').length);
+
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(worker.logs.some((l) => l['msg'] === 'stopped cleanly')).toBe(true);
+  });
+
+  it('ends exact after SIGKILL mid-batch and a restart (re-delivery absorbed by versions)', async () => {
+    const w = await world(202, 1500);
+    await w.produce(w.records);
+    const first = start(w, { MAX_EVENTS_PER_WRITE: '50' });
+    await eventually('some progress', async () => (await w.db.collection('user_cards').estimatedDocumentCount()) > 100);
+    expect(await w.lag()).toBeGreaterThan(0);
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    start(w);
+    await w.waitForLagZero(180_000);
+    await expectExactDocuments(w);
+    await expectPoisonDeadLettered(w, false);
+  });
+
+  it('stops on SIGTERM mid-run with exit 0, commits what it applied, and a restart finishes with nothing lost', async () => {
+    const w = await world(303, 1500);
+    await w.produce(w.records);
+    const first = start(w, { MAX_EVENTS_PER_WRITE: '50' });
+    await eventually('some progress', async () => (await w.db.collection('user_cards').estimatedDocumentCount()) > 100);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    start(w);
+    await w.waitForLagZero(180_000);
+    await expectExactDocuments(w);
+    await expectPoisonDeadLettered(w, true);
+  });
+
+  it('waits out a MongoDB outage: readiness goes false and back, nothing is dead-lettered for it, nothing is lost', async () => {
+    const w = await world(404, 600);
+    const proxy = await startTcpProxy(27017);
+    const half = Math.floor(w.records.length / 2);
+    await w.produce(w.records.slice(0, half));
+    const worker = start(w, { MONGO_URL: `mongodb://127.0.0.1:${proxy.port}` });
+    await w.waitForLagZero();
+    expect((await worker.get('/readyz')).status).toBe(200);
+
+    await proxy.pause();
+    await w.produce(w.records.slice(half));
+    await eventually(
+      'readiness false during the outage',
+      async () => (await worker.get('/readyz')).status === 503,
+      60_000,
+    );
+    expect((await worker.get('/readyz')).body).toMatch(/store/);
+    await eventually(
+      'a logged retry',
+      () => worker.logs.some((l) => l['msg'] === 'write to store failed; retrying'),
+      60_000,
+    );
+    expect(await w.lag()).toBeGreaterThan(0);
+
+    await proxy.resume();
+    await w.waitForLagZero();
+    await eventually('readiness back', async () => (await worker.get('/readyz')).status === 200, 30_000);
+    await expectExactDocuments(w);
+    await expectPoisonDeadLettered(w, true);
+    expect(
+      metricValue((await worker.get('/metrics')).body, 'sc_projection_retries_total', { operation: 'write to store' }),
+    ).toBeGreaterThan(0);
+    await proxy.close();
+  });
+
+  it('shares the partitions between two instances, and moves them when one stops', async () => {
+    const w = await world(505, 800);
+    const a = start(w);
+    const b = start(w);
+    await eventually(
+      'both instances assigned',
+      () => assignment(a).length > 0 && assignment(b).length > 0 && assignment(a).length + assignment(b).length === 6,
+      60_000,
+    );
+    expect(new Set([...assignment(a), ...assignment(b)])).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    const half = Math.floor(w.records.length / 2);
+    await w.produce(w.records.slice(0, half));
+    await w.waitForLagZero();
+    expect(await a.stop('SIGTERM')).toBe(0);
+    await eventually('the survivor owns every partition', () => assignment(b).length === 6, 60_000);
+    await w.produce(w.records.slice(half));
+    await w.waitForLagZero();
+    await expectExactDocuments(w);
+    await expectPoisonDeadLettered(w, true);
+  });
+});
+
+/** A TCP proxy that can drop every connection and refuse new ones, then come back on the same port. */
+async function startTcpProxy(
+  targetPort: number,
+): Promise<{ port: number; pause(): Promise<void>; resume(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let server: Server;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = connect(targetPort, '127.0.0.1');
+        sockets.add(client).add(upstream);
+        client.pipe(upstream).pipe(client);
+        const drop = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        client.on('error', drop).on('close', drop);
+        upstream.on('error', drop).on('close', drop);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        port = (server.address() as { port: number }).port;
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      server.close(() => resolve());
+    });
+  await listen();
+  return { port, pause: stop, resume: listen, close: stop };
+}

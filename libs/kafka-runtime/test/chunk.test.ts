@@ -1,0 +1,83 @@
+import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
+import { buildDeadLetterMessage, decodeChunk, judgeChunk } from '../src';
+import type { ChunkRecord } from '../src';
+
+const event = (version: number, type = 'user.stats_changed', payload: object = { follower_count: version }) => ({
+  event_id: `e${version}`,
+  event_type: type,
+  entity_type: 'user',
+  entity_id: 'usr_1',
+  entity_version: version,
+  occurred_at: '2026-11-26T10:00:00.000Z',
+  schema_version: 1,
+  payload,
+});
+const record = (offset: number, value: unknown, key: string | null = 'usr_1'): ChunkRecord => ({
+  offset: String(offset),
+  key: key === null ? null : Buffer.from(key),
+  value: typeof value === 'string' ? Buffer.from(value) : Buffer.from(JSON.stringify(value)),
+  headers: { traceparent: 'abc' },
+});
+
+describe('decodeChunk and judgeChunk', () => {
+  const records = [
+    record(10, event(2)),
+    record(11, 'garbage'),
+    record(12, event(3, 'user.logged_in', {})),
+    record(13, event(4)),
+    record(14, event(5), null),
+  ];
+  const decoded = decodeChunk('sc.domain.user', records);
+
+  it('hands only decoded events to the sink, in offset order', () => {
+    expect(decoded.events.map((e) => e.entity_version)).toEqual([2, 4]);
+    expect(decoded.eventRecords.map((r) => r.offset)).toEqual(['10', '13']);
+  });
+
+  it('gives one verdict per record, joining the sink outcomes with the decoder rejections', () => {
+    const verdicts = judgeChunk(decoded, ['applied', { rejection: 'missing_entity', detail: 'no card' }]);
+    expect(verdicts.map((v) => [v.record.offset, v.outcome, v.reason ?? null])).toEqual([
+      ['10', 'applied', null],
+      ['11', 'dead_lettered', 'invalid_json'],
+      ['12', 'ignored', null],
+      ['13', 'dead_lettered', 'missing_entity'],
+      ['14', 'dead_lettered', 'invalid_envelope'],
+    ]);
+    expect(verdicts[3]).toMatchObject({ eventId: 'e4', eventType: 'user.stats_changed', detail: 'no card' });
+  });
+
+  it('dead-letters an event the sink gave no outcome for, rather than dropping it', () => {
+    expect(judgeChunk(decoded, ['applied'])[3]).toMatchObject({ outcome: 'dead_lettered', reason: 'handler_error' });
+  });
+});
+
+describe('buildDeadLetterMessage', () => {
+  it('keeps the original key, value and headers, and adds every x-* header of the contract', () => {
+    const original = record(42, 'not json');
+    const message = buildDeadLetterMessage(
+      { topic: 'sc.domain.user', partition: 3, ...original },
+      {
+        reason: 'invalid_json',
+        detail: `bad\n${'x'.repeat(5000)}`,
+        consumerGroup: 'sc-proj-user-cards',
+        attempt: 2,
+        failedAt: new Date('2026-11-27T00:00:00.000Z'),
+      },
+    );
+    expect(message.key).toBe(original.key);
+    expect(message.value).toBe(original.value);
+    expect(message.headers).toMatchObject({
+      traceparent: 'abc',
+      [DEAD_LETTER_HEADERS.reason]: 'invalid_json',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'sc.domain.user',
+      [DEAD_LETTER_HEADERS.originalPartition]: '3',
+      [DEAD_LETTER_HEADERS.originalOffset]: '42',
+      [DEAD_LETTER_HEADERS.consumerGroup]: 'sc-proj-user-cards',
+      [DEAD_LETTER_HEADERS.failedAt]: '2026-11-27T00:00:00.000Z',
+      [DEAD_LETTER_HEADERS.attempt]: '2',
+    });
+    const detail = String(message.headers![DEAD_LETTER_HEADERS.detail]);
+    expect(Buffer.byteLength(detail)).toBeLessThanOrEqual(1024);
+    expect(detail).not.toContain('\n');
+  });
+});

@@ -1,0 +1,83 @@
+import { ConfigError } from '@sc/service-kit';
+import { REQUIRED_WORKER_ENV_VARS, WORKER_ENV_VARS, createWorkerMetrics, loadWorkerConfig } from '../src';
+
+const defaults = { app: 'user-cards-worker', httpPort: 9101 };
+const problems = (env: Record<string, string>) => {
+  try {
+    loadWorkerConfig(env, defaults);
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+  return [];
+};
+
+describe('worker configuration', () => {
+  it('applies defaults and reads lists, booleans and numbers', () => {
+    const config = loadWorkerConfig(
+      {
+        KAFKA_BROKERS: 'a:9092,b:9092',
+        MONGO_URL: 'mongodb://m:27017',
+        KAFKA_CREATE_TOPICS: 'true',
+        PARTITIONS_CONCURRENCY: '6',
+      },
+      defaults,
+    );
+    expect(config).toMatchObject({
+      app: 'user-cards-worker',
+      kafka: { brokers: ['a:9092', 'b:9092'], clientId: 'user-cards-worker', createTopics: true, namePrefix: '' },
+      mongo: { url: 'mongodb://m:27017', database: 'sc_read_models' },
+      http: { port: 9101 },
+      processing: { partitionsConcurrency: 6, maxEventsPerWrite: 500 },
+      shutdownGraceMs: 25000,
+      logLevel: 'info',
+    });
+    expect(config.kafka.sasl).toBeUndefined();
+  });
+
+  it('fails naming every missing or bad variable', () => {
+    expect(problems({})).toEqual(['KAFKA_BROKERS: is required but not set', 'MONGO_URL: is required but not set']);
+    expect(problems({ KAFKA_BROKERS: 'a:1', MONGO_URL: 'http://x', HTTP_PORT: '-1', LOG_LEVEL: 'loud' })).toEqual([
+      'MONGO_URL: must start with mongodb:// or mongodb+srv://',
+      'HTTP_PORT: must be at least 0',
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  it('requires SASL credentials once a mechanism is chosen, and keeps them out of logs', () => {
+    expect(problems({ KAFKA_BROKERS: 'a:1', MONGO_URL: 'mongodb://m', KAFKA_SASL_MECHANISM: 'scram-sha-512' })).toEqual(
+      [
+        'KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is set',
+        'KAFKA_SASL_PASSWORD: is required when KAFKA_SASL_MECHANISM is set',
+      ],
+    );
+    const config = loadWorkerConfig(
+      {
+        KAFKA_BROKERS: 'a:1',
+        MONGO_URL: 'mongodb://m',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+      },
+      defaults,
+    );
+    expect(config.kafka.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
+  });
+
+  it('lists its variables for docs and manifests', () => {
+    expect(WORKER_ENV_VARS).toEqual(
+      expect.arrayContaining([...REQUIRED_WORKER_ENV_VARS, 'KAFKA_NAME_PREFIX', 'SHUTDOWN_GRACE_MS', 'HTTP_PORT']),
+    );
+  });
+});
+
+describe('worker metrics', () => {
+  it('bound the event_type label so bad input cannot create unbounded series', () => {
+    const metrics = createWorkerMetrics('user_cards');
+    expect(metrics.eventTypeLabel('user.created')).toBe('user.created');
+    expect(metrics.eventTypeLabel(undefined)).toBe('unknown');
+    expect(metrics.eventTypeLabel('Robert"); DROP')).toBe('unknown');
+    const letters = (n: number) => String.fromCharCode(97 + (n % 26), 97 + Math.floor(n / 26));
+    for (let i = 0; i < 200; i++) metrics.eventTypeLabel(`user.future_${letters(i)}`);
+    expect(metrics.eventTypeLabel('user.brand_new')).toBe('other');
+  });
+});

@@ -1,0 +1,117 @@
+import { MongoClient } from 'mongodb';
+import type { Db, Document } from 'mongodb';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { deadLetterTopicOf } from '@sc/event-schemas';
+import { generateStream } from '@sc/event-simulator';
+import type { SimulatedRecord, SimulatedStream, StreamOptions } from '@sc/event-simulator';
+import { createTestNamespace } from './names';
+import { createTopics, eventually, groupLag, produceAll, readTopic, testKafka } from './kafka';
+import type { ReadRecord } from './kafka';
+
+/** What an end-to-end test of one worker app needs to know about it. */
+export interface EndToEndTarget {
+  readonly app: string;
+  readonly group: string;
+  readonly topics: readonly string[];
+  readonly collection: string;
+  /** The simulator's key of a document of this collection. */
+  readonly keyOf: (doc: Document) => string;
+  readonly expected: (stream: SimulatedStream) => Map<string, Record<string, unknown>>;
+}
+
+/** One isolated world for an end-to-end test: its own topics, group, database and stream. */
+export interface EndToEndWorld {
+  readonly prefix: string;
+  readonly database: string;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly db: Db;
+  readonly stream: SimulatedStream;
+  /** The stream's records for this app's topics, in production order. */
+  readonly records: SimulatedRecord[];
+  readonly deadLetterTopic: string;
+  /** Environment for the worker process. */
+  readonly env: Record<string, string>;
+  produce(records: readonly SimulatedRecord[]): Promise<void>;
+  /** Waits until the group has committed every offset of its topics. */
+  waitForLagZero(timeoutMs?: number): Promise<void>;
+  lag(): Promise<number>;
+  /** Every document of the collection, keyed like the simulator's expectations, without `_id`. */
+  documents(): Promise<Map<string, Document>>;
+  deadLetters(): Promise<ReadRecord[]>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_STREAM: Omit<StreamOptions, 'seed'> = {
+  users: 150,
+  posts: 150,
+  promotions: 40,
+  orders: 150,
+  duplicateRate: 0.05,
+  staleRate: 0.05,
+  poisonRate: 0.01,
+  unknownTypeRate: 0.01,
+};
+
+/** Creates topics (6 partitions), a database and a stream for one test. */
+export async function createEndToEndWorld(
+  target: EndToEndTarget,
+  streamOptions: StreamOptions,
+): Promise<EndToEndWorld> {
+  const ns = createTestNamespace(target.app);
+  const kafka = testKafka(target.app);
+  const admin = kafka.admin();
+  await admin.connect();
+  const physical = target.topics.map((t) => `${ns.prefix}${t}`);
+  const deadLetterTopic = `${ns.prefix}${deadLetterTopicOf(target.group)}`;
+  await createTopics(admin, [...physical, deadLetterTopic], 6);
+  const client = await MongoClient.connect(process.env['MONGO_URL']!);
+  const db = client.db(ns.database);
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const stream = generateStream(streamOptions);
+  const records = stream.records.filter((r) => target.topics.includes(r.topic));
+  const groupId = `${ns.prefix}${target.group}`;
+
+  return {
+    prefix: ns.prefix,
+    database: ns.database,
+    kafka,
+    admin,
+    db,
+    stream,
+    records,
+    deadLetterTopic,
+    env: { MONGO_DB: ns.database, KAFKA_NAME_PREFIX: ns.prefix },
+    async produce(batch) {
+      // One send per topic keeps every entity's records in order.
+      for (const topic of target.topics) {
+        const messages = batch.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value }));
+        await produceAll(producer, `${ns.prefix}${topic}`, messages);
+      }
+    },
+    lag: () => groupLag(admin, groupId, physical),
+    async waitForLagZero(timeoutMs = 120_000) {
+      await eventually(
+        `lag 0 for ${groupId}`,
+        async () => (await groupLag(admin, groupId, physical)) === 0,
+        timeoutMs,
+        500,
+      );
+    },
+    async documents() {
+      const docs = await db
+        .collection(target.collection)
+        .find({}, { projection: { _id: 0 } })
+        .toArray();
+      return new Map(docs.map((d) => [target.keyOf(d), d]));
+    },
+    deadLetters: () => readTopic(kafka, deadLetterTopic),
+    async close() {
+      await producer.disconnect();
+      await admin.disconnect();
+      await db.dropDatabase().catch(() => undefined);
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** A worker bundle running as a child process, as it runs in a container. */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  /** Every JSON log line so far. */
+  readonly logs: Record<string, unknown>[];
+  /** The probe/metrics port, once the worker logged it. */
+  port(): Promise<number>;
+  /** GETs a probe path: status and body. */
+  get(path: string): Promise<{ status: number; body: string }>;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  readonly exited: Promise<number | string>;
+  /** Sends a signal; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+const repoRoot = resolve(__dirname, '../../..');
+
+/** The built bundle of an app: `dist/apps/<app>/main.js` (the e2e targets depend on `build`). */
+export function bundlePath(app: string): string {
+  return resolve(repoRoot, 'dist', 'apps', app, 'main.js');
+}
+
+/** Starts `node <bundle>` with the given environment on top of KAFKA_BROKERS and MONGO_URL. */
+export function startWorkerProcess(app: string, env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [bundlePath(app)], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
+      MONGO_URL: process.env['MONGO_URL'] ?? '',
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
+      RETRY_MAX_MS: '2000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let buffered = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | string>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown'));
+  });
+
+  const port = async (): Promise<number> => {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const line = logs.find((l) => typeof l['port'] === 'number' && String(l['msg']).startsWith('probes listening'));
+      if (line) return line['port'] as number;
+      if (child.exitCode !== null) throw new Error(`${app} exited (${child.exitCode}) before listening: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${app} did not report its probe port; stderr: ${stderr}`);
+  };
+
+  return {
+    child,
+    logs,
+    port,
+    exited,
+    async get(path) {
+      const response = await fetch(`http://127.0.0.1:${await port()}${path}`);
+      return { status: response.status, body: await response.text() };
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Reads one Prometheus sample's value from `/metrics` text (labels in any order). */
+export function metricValue(metrics: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  let found = false;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    found = true;
+  }
+  return found ? total : 0;
+}
