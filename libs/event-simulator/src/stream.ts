@@ -1,5 +1,5 @@
-import { DOMAIN_TOPICS, ORDER_STATUSES, POST_CONTENT_TYPES, USER_ROLES } from '@sc/event-schemas';
-import type { DeadLetterReason, EntityType } from '@sc/event-schemas';
+import { DOMAIN_TOPICS, POST_CONTENT_TYPES, USER_ROLES } from '@sc/event-schemas';
+import type { DeadLetterReason, EntityType, ORDER_STATUSES } from '@sc/event-schemas';
 import { createRandom } from './random';
 import type { Random } from './random';
 
@@ -442,13 +442,14 @@ function postEntity(
       e.pending.push({ type: 'post.stats_changed', payload: stats, apply: (d) => Object.assign(d, stats) });
     }
   }
-  if (random.chance(0.05))
+  const ending = random.next();
+  if (ending < 0.05)
     e.pending.push({
       type: 'post.hidden',
       payload: { reason: 'reported' },
       apply: (d) => Object.assign(d, { status: 'hidden' }),
     });
-  else if (random.chance(0.05))
+  else if (ending < 0.1)
     e.pending.push({
       type: 'post.deleted',
       payload: { deleted_at: iso(tick()) },

@@ -1,4 +1,4 @@
-import { ConfigError } from '@sc/service-kit';
+import type { ConfigError } from '@sc/service-kit';
 import { REQUIRED_WORKER_ENV_VARS, WORKER_ENV_VARS, createWorkerMetrics, loadWorkerConfig } from '../src';
 
 const defaults = { app: 'user-cards-worker', httpPort: 9101 };

@@ -1,7 +1,6 @@
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
 import pino from 'pino';
-import { createTestNamespace } from '@sc/testing';
 import {
   FERRETDB_MAX_UPDATES_PER_COMMAND,
   StoreError,
@@ -45,8 +44,9 @@ describe('versioned store (real MongoDB)', () => {
   let store: VersionedStore<CounterEvent, Counter>;
 
   beforeAll(async () => {
-    const ns = createTestNamespace('store');
-    ({ client, db } = await connectMongo({ url: url(), database: ns.database, appName: 'store-test' }));
+    // A database of its own per run (this lib cannot use @sc/testing, which builds on it).
+    const database = `t_store_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    ({ client, db } = await connectMongo({ url: url(), database, appName: 'store-test' }));
   });
   afterAll(async () => {
     await db.dropDatabase();

@@ -50,7 +50,7 @@ export interface ProjectionSpec<TEvent, TDoc> {
  */
 export function checkProjectionSpec<TEvent extends DomainEvent, TDoc extends VersionStamp>(
   projection: ProjectionDefinition<TEvent, TDoc>,
-  spec: ProjectionSpec<TEvent, TDoc>,
+  spec: ProjectionSpec<NoInfer<TEvent>, NoInfer<TDoc>>,
 ): TDoc | null {
   const history = [...spec.given, spec.when];
   const once = foldEvents(projection, null, history);
