@@ -3,22 +3,20 @@
 //
 // Installs what is missing, brings up Kafka and MongoDB (tools/local-infra, unless
 // KAFKA_BROKERS and MONGO_URL are set), builds the three worker bundles and runs
-// each as its own process, as Kubernetes would. Their JSON logs are prefixed with
-// the worker's name. Ctrl-C (or SIGTERM) stops them gracefully.
+// each as its own process, as Kubernetes would, then runs the simulator: it
+// publishes the platform's events and shows the projections live. Ctrl-C stops
+// everything gracefully and prints a summary. Arguments go to the simulator
+// (e.g. --once, --scale 1000, --rate 2000; see tools/simulator/src/options.ts).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 process.chdir(root);
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
-const WORKERS = [
-  { app: 'user-cards-worker', port: 9101 },
-  { app: 'feed-builder-worker', port: 9102 },
-  { app: 'order-summary-worker', port: 9103 },
-];
+const WORKERS = ['user-cards-worker', 'feed-builder-worker', 'order-summary-worker'];
+const logDir = join(root, '.local-infra', 'logs');
 
 function runOrExit(command, args) {
   const result = spawnSync(command, args, { stdio: 'inherit', env });
@@ -37,30 +35,52 @@ if (!(env.KAFKA_BROKERS && env.MONGO_URL)) {
   env.MONGO_URL = infra.MONGO_URL;
 }
 runOrExit('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']);
+mkdirSync(logDir, { recursive: true });
 
-const children = WORKERS.map(({ app, port }) => {
+const base = Number(env.START_HTTP_PORT_BASE ?? 9101);
+const children = WORKERS.map((app, i) => {
   const child = spawn(process.execPath, [join(root, 'dist', 'apps', app, 'main.js')], {
-    env: { KAFKA_CREATE_TOPICS: 'true', HTTP_PORT: String(port), ...env },
+    env: { KAFKA_CREATE_TOPICS: 'true', HTTP_PORT: String(base + i), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // A group of its own: Ctrl-C reaches this script only, which sends each worker one SIGTERM.
+    // A group of its own: Ctrl-C reaches this script and the simulator only; the workers get one SIGTERM each.
     detached: true,
   });
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => console.log(`${app.padEnd(21)} | ${line}`));
-  }
-  child.on('exit', (code, signal) => console.log(`${app.padEnd(21)} | exited (${code ?? signal})`));
+  // Worker logs go to a file: the terminal belongs to the live view.
+  const log = createWriteStream(join(logDir, `${app}.log`), { flags: 'a' });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`${app} exited unexpectedly (${code ?? signal}); see ${join(logDir, `${app}.log`)}`);
+  });
   return child;
 });
-console.log(`\nworkers started; probes and metrics on ${WORKERS.map((w) => `http://127.0.0.1:${w.port}/metrics`).join(', ')}`);
-console.log('Ctrl-C stops them gracefully.\n');
+console.log(
+  `workers started (logs in ${logDir}); probes and metrics on ${WORKERS.map((_, i) => `http://127.0.0.1:${base + i}/metrics`).join(', ')}`,
+);
 
+// The simulator publishes the platform's events and shows the projections live (see tools/simulator).
+const simulator = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(root, 'tools', 'simulator', 'src', 'main.ts'), 'run', ...process.argv.slice(2)],
+  {
+    env: { ...env, START_HTTP_PORT_BASE: String(base) },
+    stdio: 'inherit',
+  },
+);
 let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  for (const child of children) child.kill('SIGTERM');
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-await Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)))));
-process.exit(children.every((c) => c.exitCode === 0) ? 0 : 1);
+// Ctrl-C reaches the simulator too: it stops publishing and prints its summary; then the workers stop.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => simulator.kill('SIGTERM'));
+const simulatorCode = await new Promise((r) => simulator.on('exit', (code) => r(code ?? 1)));
+stopping = true;
+for (const child of children) child.kill('SIGTERM');
+await Promise.all(
+  children.map(
+    (child) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.on('exit', r))),
+  ),
+);
+const workersClean = children.every((c) => c.exitCode === 0);
+console.log(
+  `workers stopped${workersClean ? ' cleanly' : `: exit codes ${children.map((c) => c.exitCode ?? c.signalCode).join(', ')}`}`,
+);
+process.exit(simulatorCode === 0 && workersClean ? 0 : 1);

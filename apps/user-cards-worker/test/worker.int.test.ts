@@ -1,7 +1,8 @@
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { CONSUMER_GROUPS, DEAD_LETTER_HEADERS, GROUP_TOPICS } from '@sc/event-schemas';
-import { DEFAULT_STREAM, createEndToEndWorld, eventually, metricValue, startWorkerProcess } from '@sc/testing';
+import { sumMetricSamples as metricValue } from '@sc/kafka-runtime';
+import { DEFAULT_STREAM, createEndToEndWorld, eventually, startWorkerProcess } from '@sc/testing';
 import type { EndToEndTarget, EndToEndWorld, WorkerProcess } from '@sc/testing';
 import { userCardsProjection } from '../src/user-cards.projection';
 

@@ -7,7 +7,7 @@ export type { DeadLetterCause, RecordOrigin } from './dead-letter';
 export { startHealthServer } from './health-server';
 export type { HealthServer, HealthSource } from './health-server';
 export { createKafkaClient, toKafkaError } from './kafka-client';
-export { createWorkerMetrics } from './metrics';
+export { createWorkerMetrics, sumMetricSamples } from './metrics';
 export type { EventOutcomeLabel, WorkerMetrics } from './metrics';
 export { runProjectionWorkerMain } from './run-worker';
 export type { WorkerMainOptions } from './run-worker';

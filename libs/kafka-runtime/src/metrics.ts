@@ -97,3 +97,17 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
     },
   };
 }
+
+/**
+ * Sums the samples of one metric in Prometheus text format whose labels include
+ * `labels`: for tools and tests that read a worker's `/metrics`.
+ */
+export function sumMetricSamples(text: string, name: string, labels: Readonly<Record<string, string>> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return total;
+}

@@ -5,7 +5,7 @@ export type { ReadRecord } from './kafka';
 export { createTestNamespace } from './names';
 export { checkProjectionSpec, domainEvent } from './projection-spec';
 export type { ProjectionSpec } from './projection-spec';
-export { bundlePath, metricValue, startWorkerProcess } from './worker-process';
+export { bundlePath, startWorkerProcess } from './worker-process';
 export type { WorkerProcess } from './worker-process';
 export { DEFAULT_STREAM, createEndToEndWorld } from './end-to-end';
 export type { EndToEndTarget, EndToEndWorld } from './end-to-end';

@@ -89,16 +89,3 @@ export function startWorkerProcess(app: string, env: Record<string, string>): Wo
     },
   };
 }
-
-/** Reads one Prometheus sample's value from `/metrics` text (labels in any order). */
-export function metricValue(metrics: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  let found = false;
-  for (const line of metrics.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    found = true;
-  }
-  return found ? total : 0;
-}

@@ -1,0 +1,196 @@
+// The platform simulator and the projections' dashboard:
+//   publish  create topics and publish a simulated stream
+//   run      publish and show the projections live; --once waits for lag 0 and prints a summary
+//   status   lag per partition, dead-letter depth, documents, newest updated_at
+// See USAGE in options.ts. Used by `npm start` and `npm run status`.
+import { Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import type { Db } from 'mongodb';
+import { generateStream } from '@sc/event-simulator';
+import type { SimulatedStream } from '@sc/event-simulator';
+import { projectionLag, topicDepth } from './kafka-state';
+import { scrapeWorker } from './metrics';
+import type { WorkerCounters } from './metrics';
+import { parseSimulatorArgs } from './options';
+import type { SimulatorOptions } from './options';
+import { PROJECTIONS } from './projections';
+import { ensureTopics, publishRecords } from './publish';
+import { formatSummary, summarizeReadModels } from './summary';
+import { formatTable } from './table';
+
+const env = process.env;
+const prefix = env['KAFKA_NAME_PREFIX'] ?? '';
+
+function connections(): { kafka: Kafka; mongo: MongoClient; db: Db } {
+  // Without a cluster given, the local infrastructure of tools/local-infra.
+  const brokers = (env['KAFKA_BROKERS'] || '127.0.0.1:9092').split(',').filter(Boolean);
+  const kafka = new Kafka({ clientId: 'sc-simulator', brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const mongo = new MongoClient(env['MONGO_URL'] || 'mongodb://127.0.0.1:27017', { serverSelectionTimeoutMS: 5000 });
+  return { kafka, mongo, db: mongo.db(env['MONGO_DB'] ?? 'sc_read_models') };
+}
+
+interface ProjectionRow {
+  readonly name: string;
+  readonly counters: WorkerCounters | undefined;
+  readonly lag: number;
+  readonly perSecond: number;
+}
+
+async function projectionRows(
+  admin: Admin,
+  options: SimulatorOptions,
+  previous: Map<string, number>,
+  seconds: number,
+): Promise<ProjectionRow[]> {
+  return Promise.all(
+    PROJECTIONS.map(async (p, i) => {
+      const counters = await scrapeWorker(options.metricsPorts[i]!);
+      const lag = (await projectionLag(admin, p, prefix).catch(() => [])).reduce((sum, r) => sum + r.lag, 0);
+      const consumed = counters?.consumed ?? 0;
+      const perSecond = seconds > 0 ? (consumed - (previous.get(p.name) ?? consumed)) / seconds : 0;
+      previous.set(p.name, consumed);
+      return { name: p.name, counters, lag, perSecond };
+    }),
+  );
+}
+
+function renderRows(rows: readonly ProjectionRow[]): string {
+  return formatTable(
+    ['projection', 'applied', 'stale', 'ignored', 'dead-lettered', 'lag', 'events/s'],
+    rows.map((r) => [
+      r.name,
+      r.counters?.applied ?? 'down',
+      r.counters?.stale,
+      r.counters?.ignored,
+      r.counters?.deadLettered,
+      r.lag,
+      Math.round(r.perSecond),
+    ]),
+  );
+}
+
+function describeStream(stream: SimulatedStream, sent: number): string {
+  const k = stream.counts.byKind;
+  return `produced ${sent.toLocaleString('en')} of ${stream.records.length.toLocaleString('en')} records: ${k.event} events, ${k.duplicate} duplicates, ${k.stale} stale replays, ${k.ignored} of unknown types, ${k.poison} malformed`;
+}
+
+async function run(command: string, options: SimulatorOptions): Promise<number> {
+  const { kafka, mongo, db } = connections();
+  const admin = kafka.admin();
+  await admin.connect();
+  await mongo.connect();
+  try {
+    if (command === 'status') return await status(admin, db);
+    await ensureTopics(admin, prefix, options.partitions);
+    const stream = generateStream(options.stream);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const abort = new AbortController();
+    const interrupted = new Promise<void>((resolve) => {
+      const onSignal = () => {
+        abort.abort();
+        resolve();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    });
+    let sent = 0;
+    const publishing = publishRecords(producer, stream.records, {
+      prefix,
+      rate: options.rate,
+      durationMs: options.durationSeconds * 1000,
+      signal: abort.signal,
+      onProgress: (n) => (sent = n),
+    }).finally(() => producer.disconnect());
+
+    if (!options.live) {
+      sent = await publishing;
+      console.log(describeStream(stream, sent));
+      return 0;
+    }
+
+    const previous = new Map<string, number>();
+    let last = Date.now();
+    let caughtUp = false;
+    const tty = process.stdout.isTTY === true;
+    for (let tick = 0; !abort.signal.aborted; tick++) {
+      await Promise.race([new Promise((r) => setTimeout(r, 1000)), interrupted]);
+      const now = Date.now();
+      const rows = await projectionRows(admin, options, previous, (now - last) / 1000);
+      last = now;
+      const done = sent === stream.records.length || abort.signal.aborted;
+      caughtUp = done && rows.every((r) => r.lag === 0 && r.counters !== undefined);
+      const screen = `${new Date().toISOString()}  ${describeStream(stream, sent)}\n\n${renderRows(rows)}\n\n${options.once ? 'waiting for lag 0…' : 'Ctrl-C stops the simulation and the workers'}`;
+      if (tty) process.stdout.write(`\x1b[2J\x1b[H${screen}\n`);
+      else if (tick % 5 === 0 || caughtUp) console.log(`${screen}\n`);
+      if (options.once && caughtUp) break;
+    }
+    sent = await publishing;
+
+    const rows = await projectionRows(admin, options, new Map(), 0);
+    const summary = await summarizeReadModels(db);
+    console.log(
+      `\n=== summary ===\n${describeStream(stream, sent)}\n\n${renderRows(rows)}\n\n${formatSummary(summary)}`,
+    );
+    if (options.json) {
+      const counters = Object.fromEntries(rows.map((r) => [r.name, { ...r.counters, lag: r.lag }]));
+      console.log(
+        `SUMMARY_JSON ${JSON.stringify({ produced: sent, counts: stream.counts, projections: counters, documents: summary.counts })}`,
+      );
+    }
+    return options.once && !caughtUp ? 1 : 0;
+  } finally {
+    await admin.disconnect();
+    await mongo.close();
+  }
+}
+
+async function status(admin: Admin, db: Db): Promise<number> {
+  const rows: unknown[][] = [];
+  for (const p of PROJECTIONS) {
+    const lags = await projectionLag(admin, p, prefix).catch(() => []);
+    const depth = await topicDepth(admin, `${prefix}${p.deadLetterTopic}`);
+    const count = await db.collection(p.collection).countDocuments();
+    const newest = await db
+      .collection(p.collection)
+      .find({}, { projection: { updated_at: 1 } })
+      .sort({ updated_at: -1 })
+      .limit(1)
+      .next();
+    const lagText = lags
+      .map((l) => `${l.topic.slice(prefix.length).replace('sc.domain.', '')}/${l.partition}:${l.lag}`)
+      .join(' ');
+    rows.push([
+      p.name,
+      `${prefix}${p.group}`,
+      lags.reduce((s, l) => s + l.lag, 0),
+      lagText || '-',
+      depth,
+      count,
+      newest?.['updated_at'] ?? null,
+    ]);
+  }
+  console.log(
+    formatTable(
+      ['projection', 'group', 'lag', 'lag per partition', 'dead letters', 'documents', 'newest updated_at'],
+      rows,
+    ),
+  );
+  return 0;
+}
+
+let parsed: ReturnType<typeof parseSimulatorArgs>;
+try {
+  parsed = parseSimulatorArgs(process.argv.slice(2), env);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+run(parsed.command, parsed.options).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`simulator: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
