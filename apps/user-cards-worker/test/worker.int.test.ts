@@ -177,7 +177,8 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
 
   it('waits out a MongoDB outage: readiness goes false and back, nothing is dead-lettered for it, nothing is lost', async () => {
     const w = await world(404, 600);
-    const proxy = await startTcpProxy(27017);
+    const mongo = new URL(process.env['MONGO_URL']!);
+    const proxy = await startTcpProxy(mongo.hostname, Number(mongo.port || 27017));
     const half = Math.floor(w.records.length / 2);
     await w.produce(w.records.slice(0, half));
     const worker = start(w, { MONGO_URL: `mongodb://127.0.0.1:${proxy.port}` });
@@ -234,6 +235,7 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
 
 /** A TCP proxy that can drop every connection and refuse new ones, then come back on the same port. */
 async function startTcpProxy(
+  targetHost: string,
   targetPort: number,
 ): Promise<{ port: number; pause(): Promise<void>; resume(): Promise<void>; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -242,7 +244,7 @@ async function startTcpProxy(
   const listen = () =>
     new Promise<void>((resolve) => {
       server = createServer((client) => {
-        const upstream = connect(targetPort, '127.0.0.1');
+        const upstream = connect(targetPort, targetHost);
         sockets.add(client).add(upstream);
         client.pipe(upstream).pipe(client);
         const drop = () => {
