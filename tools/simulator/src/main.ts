@@ -82,6 +82,10 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
   await mongo.connect();
   try {
     if (command === 'status') return await status(admin, db);
+    if (command === 'topics') {
+      for (const line of await ensureTopics(admin, prefix)) console.log(line);
+      return 0;
+    }
     await ensureTopics(admin, prefix, options.partitions);
     const stream = generateStream(options.stream);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -8,7 +8,8 @@ export interface SimulatorOptions {
   readonly rate: number;
   /** Stop publishing after this many seconds (0: when the stream ends). */
   readonly durationSeconds: number;
-  readonly partitions: number;
+  /** Partitions of the topics it creates; default: as deploy/topics.json declares. */
+  readonly partitions: number | undefined;
   readonly once: boolean;
   readonly live: boolean;
   readonly json: boolean;
@@ -16,10 +17,11 @@ export interface SimulatorOptions {
   readonly metricsPorts: readonly number[];
 }
 
-export const USAGE = `usage: tsx tools/simulator/src/main.ts <publish|run|status> [options]
+export const USAGE = `usage: tsx tools/simulator/src/main.ts <publish|run|status|topics> [options]
   publish   create the topics and publish a simulated stream, print what was produced
   run       publish and show the projections live (what npm start does); --once waits for lag 0 and prints a summary
   status    lag per partition, dead-letter depth, documents and newest updated_at of each projection
+  topics    create the topics of deploy/topics.json that do not exist, and report partition mismatches
 options:
   --seed N             stream seed (default 1)
   --scale N            entities of each kind: users, posts, orders (default 300; promotions scale/4)
@@ -28,7 +30,7 @@ options:
   --duplicates F       share of duplicated events (default 0.05)
   --stale F            share of events replayed stale later (default 0.03)
   --poison F           share of malformed records (default 0.01)
-  --partitions N       partitions of topics it creates (default 6)
+  --partitions N       partitions of topics it creates (default: as deploy/topics.json declares)
   --once               fixed stream, wait for lag 0, print the summary, exit 0
   --json               print the summary as one JSON line as well
 environment: KAFKA_BROKERS, MONGO_URL, MONGO_DB, KAFKA_NAME_PREFIX, START_HTTP_PORT_BASE`;
@@ -49,7 +51,7 @@ export function parseSimulatorArgs(
       duplicates: { type: 'string', default: '0.05' },
       stale: { type: 'string', default: '0.03' },
       poison: { type: 'string', default: '0.01' },
-      partitions: { type: 'string', default: '6' },
+      partitions: { type: 'string' },
       once: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
@@ -61,7 +63,8 @@ export function parseSimulatorArgs(
     return n;
   };
   const command = positionals[0] ?? 'run';
-  if (!['publish', 'run', 'status'].includes(command)) throw new Error(`unknown command ${command}\n${USAGE}`);
+  if (!['publish', 'run', 'status', 'topics'].includes(command))
+    throw new Error(`unknown command ${command}\n${USAGE}`);
   const scale = Math.round(number('scale', values.scale, 1, 1_000_000));
   const base = Number(env['START_HTTP_PORT_BASE'] ?? 9101);
   return {
@@ -80,7 +83,8 @@ export function parseSimulatorArgs(
       },
       rate: number('rate', values.rate ?? (values.once ? '0' : '500'), 0, 10_000_000),
       durationSeconds: number('duration', values.duration, 0, 10_000_000),
-      partitions: Math.round(number('partitions', values.partitions, 1, 1000)),
+      partitions:
+        values.partitions === undefined ? undefined : Math.round(number('partitions', values.partitions, 1, 1000)),
       once: values.once ?? false,
       live: command === 'run',
       json: values.json ?? false,

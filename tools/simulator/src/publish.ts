@@ -1,20 +1,51 @@
 import type { Admin, Producer } from 'kafkajs';
-import { DOMAIN_TOPICS } from '@sc/event-schemas';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { SimulatedRecord } from '@sc/event-simulator';
-import { PROJECTIONS } from './projections';
 
-/** Creates the four domain topics and the three dead-letter topics if they do not exist. */
-export async function ensureTopics(admin: Admin, prefix: string, partitions: number): Promise<void> {
-  const wanted = [...Object.values(DOMAIN_TOPICS), ...PROJECTIONS.map((p) => p.deadLetterTopic)].map(
-    (t) => `${prefix}${t}`,
-  );
+/** One topic of deploy/topics.json. */
+export interface TopicDeclaration {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** The topic declaration shared with the Kubernetes provisioning Job. */
+export function readTopicDeclaration(): TopicDeclaration[] {
+  const file = resolve(__dirname, '../../../deploy/topics.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { topics: TopicDeclaration[] }).topics;
+}
+
+/**
+ * Creates the declared topics that do not exist (idempotent), with the declared
+ * partitions and configs; the replication factor is capped at the brokers there
+ * are, and `partitions` overrides the declaration when given. Returns what it did.
+ */
+export async function ensureTopics(admin: Admin, prefix: string, partitions?: number): Promise<string[]> {
+  const declared = readTopicDeclaration();
+  const brokers = (await admin.describeCluster()).brokers.length;
   const existing = new Set(await admin.listTopics());
-  const missing = wanted.filter((t) => !existing.has(t));
-  if (missing.length > 0)
+  const missing = declared.filter((t) => !existing.has(`${prefix}${t.name}`));
+  if (missing.length > 0) {
     await admin.createTopics({
-      topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
       waitForLeaders: true,
+      topics: missing.map((t) => ({
+        topic: `${prefix}${t.name}`,
+        numPartitions: partitions ?? t.partitions,
+        replicationFactor: Math.min(t.replicationFactor, brokers),
+        configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+      })),
     });
+  }
+  const report = declared.map((t) => `${prefix}${t.name}: ${missing.includes(t) ? 'created' : 'exists'}`);
+  const metadata = await admin.fetchTopicMetadata({ topics: declared.map((t) => `${prefix}${t.name}`) });
+  for (const topic of metadata.topics) {
+    const want = partitions ?? declared.find((t) => `${prefix}${t.name}` === topic.name)?.partitions;
+    if (want !== undefined && topic.partitions.length !== want)
+      report.push(`${topic.name}: has ${topic.partitions.length} partitions, declared ${want}`);
+  }
+  return report;
 }
 
 /** Options of {@link publishRecords}. */

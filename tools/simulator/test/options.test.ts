@@ -9,7 +9,7 @@ describe('simulator options', () => {
       rate: 500,
       once: false,
       live: true,
-      partitions: 6,
+      partitions: undefined,
       metricsPorts: [9101, 9102, 9103],
     });
     const once = parseSimulatorArgs(['run', '--once', '--scale', '40', '--seed', '9'], {

@@ -1,0 +1,182 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments, parse } from 'yaml';
+import { CONSUMER_GROUPS, DOMAIN_TOPICS, GROUP_TOPICS, deadLetterTopicOf } from '@sc/event-schemas';
+import { REQUIRED_WORKER_ENV_VARS, WORKER_ENV_VARS } from '@sc/kafka-runtime';
+
+// Rendered with the real kustomize, built once from the Go module proxy.
+const KUSTOMIZE_VERSION = 'v5.7.1';
+const root = resolve(__dirname, '..', '..');
+const deploy = resolve(__dirname, '..');
+
+function kustomizeBinary(): string {
+  const bin = join(root, '.local-infra', 'cache', `kustomize-${KUSTOMIZE_VERSION}`);
+  if (!existsSync(join(bin, 'kustomize'))) {
+    mkdirSync(bin, { recursive: true });
+    execFileSync('go', ['install', `sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}`], {
+      env: { ...process.env, GOBIN: bin },
+      stdio: 'pipe',
+    });
+  }
+  return join(bin, 'kustomize');
+}
+
+type Resource = { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
+type Container = {
+  ports: { name: string; containerPort: number }[];
+  env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  envFrom: { configMapRef: { name: string } }[];
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  securityContext: {
+    allowPrivilegeEscalation: boolean;
+    readOnlyRootFilesystem: boolean;
+    capabilities: { drop: string[] };
+  };
+  image: string;
+};
+
+function render(dir: string): Resource[] {
+  const output = execFileSync(kustomizeBinary(), ['build', join(deploy, dir)], { encoding: 'utf8' });
+  return parseAllDocuments(output).map((d) => d.toJSON() as Resource);
+}
+
+const WORKERS = [
+  { app: 'user-cards-worker', group: CONSUMER_GROUPS.userCards, port: 9101 },
+  { app: 'feed-builder-worker', group: CONSUMER_GROUPS.feedBuilder, port: 9102 },
+  { app: 'order-summary-worker', group: CONSUMER_GROUPS.orderSummaries, port: 9103 },
+] as const;
+const topics = (
+  JSON.parse(readFileSync(join(deploy, 'topics.json'), 'utf8')) as {
+    topics: { name: string; partitions: number; replicationFactor: number; config: Record<string, string> }[];
+  }
+).topics;
+const partitionsOf = (group: keyof typeof GROUP_TOPICS) =>
+  GROUP_TOPICS[group].reduce((sum, t) => sum + topics.find((d) => d.name === t)!.partitions, 0);
+const find = (resources: Resource[], kind: string, name: string) =>
+  resources.find((r) => r.kind === kind && r.metadata.name === name);
+
+describe.each(['base', 'overlays/dev', 'overlays/prod', 'alternatives/hpa'])('kustomize build %s', (dir) => {
+  const resources = render(dir);
+  const config = find(resources, 'ConfigMap', 'sc-projections-config') as unknown as { data: Record<string, string> };
+
+  it.each(WORKERS)('$app: probes, port, env, grace period and security as the runtime expects', ({ app, port }) => {
+    const deployment = find(resources, 'Deployment', app) as unknown as {
+      spec: {
+        template: {
+          spec: {
+            terminationGracePeriodSeconds: number;
+            securityContext: Record<string, unknown>;
+            containers: Container[];
+          };
+        };
+      };
+    };
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers;
+    expect(container!.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'http' });
+    expect(container!.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container!.ports).toEqual([{ name: 'http', containerPort: port }]);
+    expect(container!.env.find((e) => e.name === 'HTTP_PORT')?.value).toBe(String(port));
+
+    const provided = new Set([...Object.keys(config.data), ...container!.env.map((e) => e.name)]);
+    for (const name of provided) expect(WORKER_ENV_VARS).toContain(name);
+    for (const name of REQUIRED_WORKER_ENV_VARS) expect(provided).toContain(name);
+    expect(container!.envFrom).toEqual([{ configMapRef: { name: 'sc-projections-config' } }]);
+    for (const secret of ['MONGO_URL', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+      const entry = container!.env.find((e) => e.name === secret);
+      expect(entry?.value).toBeUndefined();
+      expect(entry?.valueFrom?.secretKeyRef).toMatchObject({ name: 'sc-projections-secrets', key: secret });
+      expect(config.data[secret]).toBeUndefined();
+    }
+
+    expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(config.data['SHUTDOWN_GRACE_MS']));
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(container!.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(find(resources, 'Service', `${app}-metrics`)).toBeDefined();
+    expect(find(resources, 'ServiceMonitor', app)).toMatchObject({
+      spec: { endpoints: [{ port: 'http', path: '/metrics' }] },
+    });
+    expect(find(resources, 'PodDisruptionBudget', app)).toBeDefined();
+  });
+
+  it.each(WORKERS)('$app: scales on its own group, from 1 to the partition count of its topics', ({ app, group }) => {
+    const max = partitionsOf(group);
+    if (dir === 'alternatives/hpa') {
+      expect(find(resources, 'ScaledObject', app)).toBeUndefined();
+      expect(find(resources, 'HorizontalPodAutoscaler', app)).toMatchObject({
+        spec: { minReplicas: 1, maxReplicas: max, scaleTargetRef: { name: app } },
+      });
+      return;
+    }
+    const scaled = find(resources, 'ScaledObject', app) as unknown as {
+      spec: {
+        minReplicaCount: number;
+        maxReplicaCount: number;
+        scaleTargetRef: { name: string };
+        triggers: { type: string; metadata: { consumerGroup: string } }[];
+      };
+    };
+    expect(scaled.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: max, scaleTargetRef: { name: app } });
+    expect(scaled.spec.triggers).toEqual([
+      expect.objectContaining({ type: 'kafka', metadata: expect.objectContaining({ consumerGroup: group }) }),
+    ]);
+  });
+
+  it('provisions exactly the declared topics', () => {
+    const listed = (
+      find(resources, 'ConfigMap', 'sc-projections-topics') as unknown as { data: { 'topics.txt': string } }
+    ).data['topics.txt'];
+    expect(
+      listed
+        .trim()
+        .split('\n')
+        .map((l) => l.trim()),
+    ).toEqual(topics.map((t) => `${t.name} ${t.partitions} ${t.replicationFactor} ${t.config['retention.ms']}`));
+  });
+});
+
+describe('overlays', () => {
+  it('put each environment in its own namespace with its image tag', () => {
+    for (const [dir, namespace, tag] of [
+      ['overlays/dev', 'sc-dev', 'dev'],
+      ['overlays/prod', 'sc-prod', 'prod'],
+    ] as const) {
+      const resources = render(dir);
+      expect(new Set(resources.map((r) => r.metadata.namespace))).toEqual(new Set([namespace]));
+      const deployment = find(resources, 'Deployment', 'order-summary-worker') as unknown as {
+        spec: { template: { spec: { containers: Container[] } } };
+      };
+      expect(deployment.spec.template.spec.containers[0]!.image).toBe(`sc/order-summary-worker:${tag}`);
+    }
+  });
+});
+
+describe('topic declaration', () => {
+  it('has every domain topic, kept forever so a projection can be rebuilt, and a dead-letter topic per group', () => {
+    for (const topic of Object.values(DOMAIN_TOPICS))
+      expect(topics.find((t) => t.name === topic)?.config['retention.ms']).toBe('-1');
+    for (const group of Object.values(CONSUMER_GROUPS))
+      expect(topics.map((t) => t.name)).toContain(deadLetterTopicOf(group));
+  });
+});
+
+describe('images and docker-compose', () => {
+  it.each(WORKERS)(
+    '$app: the image runs as a non-root user, and compose uses only variables the worker reads',
+    ({ app }) => {
+      expect(readFileSync(join(root, 'apps', app, 'Dockerfile'), 'utf8')).toMatch(/^USER node$/m);
+      const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+        services: Record<string, { environment: Record<string, string> }>;
+      };
+      const names = Object.keys(compose.services[app]!.environment);
+      for (const name of names) expect(WORKER_ENV_VARS).toContain(name);
+      for (const name of REQUIRED_WORKER_ENV_VARS) expect(names).toContain(name);
+    },
+  );
+});
