@@ -45,8 +45,8 @@ function integrationConfig(rootDir, displayName) {
     globalSetup: '<rootDir>/../../libs/testing/src/global-setup.ts',
     globalTeardown: '<rootDir>/../../libs/testing/src/global-teardown.ts',
     testTimeout: 180000,
-    // Files share one broker and one server on 2 cores; more workers only add contention.
-    maxWorkers: 2,
+    // Files share one broker and one database server on 2 cores: one at a time.
+    maxWorkers: 1,
   };
 }
 

@@ -284,7 +284,7 @@ async function postgresUp(s, bin, quiet) {
   }
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', s.logs]);
   // A throwaway local database: durability traded for speed.
-  const options = `-p ${s.postgresPort} -k ${s.postgresData} -c listen_addresses=${s.host} -c max_connections=600 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB`;
+  const options = `-p ${s.postgresPort} -k ${s.postgresData} -c listen_addresses=${s.host} -c max_connections=700 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB`;
   const [cmd, args] = asPostgresUser(join(bin, 'pg_ctl'), [
     '-D',
     s.postgresData,
@@ -364,7 +364,7 @@ async function mongoUp(s, quiet) {
             '-handler',
             'postgresql',
             '-postgresql-url',
-            `postgres://postgres@${s.host}:${s.postgresPort}/ferretdb?pool_max_conns=400`,
+            `postgres://postgres@${s.host}:${s.postgresPort}/ferretdb?pool_max_conns=600`,
           ]
         : ['-handler', 'sqlite', '-data-dir', s.mongoData];
     logFile = startDetached(s, 'mongo', s.ferretBinary, [

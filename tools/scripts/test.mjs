@@ -88,8 +88,19 @@ try {
       'lint',
       'typecheck',
       'test',
-      'integration',
       'build',
+      '--outputStyle=static',
+      '--skip-nx-cache',
+    ]);
+  }
+  if (status === 0) {
+    // One integration suite at a time: they share one broker and one database server on 2 cores.
+    status = run('npx', [
+      'nx',
+      'run-many',
+      '-t',
+      'integration',
+      '--parallel=1',
       '--outputStyle=static',
       '--skip-nx-cache',
     ]);

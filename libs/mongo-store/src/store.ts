@@ -310,7 +310,7 @@ export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc e
   readonly maxUpdatesPerCommand?: number;
 }
 
-/** Replace statements per command on FerretDB v1: with its pool of 400 connections (local-infra), room for ~9 concurrent writers. */
+/** Replace statements per command on FerretDB v1: with its pool of 600 connections (local-infra), room for ~9 concurrent writers. */
 export const FERRETDB_MAX_UPDATES_PER_COMMAND = 40;
 
 /** Which server answers: MongoDB, or FerretDB speaking its protocol. */
