@@ -1,6 +1,6 @@
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { CONSUMER_GROUPS, DEAD_LETTER_HEADERS, GROUP_TOPICS } from '@sc/event-schemas';
+import { CONSUMER_GROUPS, GROUP_TOPICS } from '@sc/event-schemas';
 import { sumMetricSamples as metricValue } from '@sc/kafka-runtime';
 import { DEFAULT_STREAM, createEndToEndWorld, eventually, startWorkerProcess } from '@sc/testing';
 import type { EndToEndTarget, EndToEndWorld, WorkerProcess } from '@sc/testing';
@@ -15,40 +15,6 @@ const target: EndToEndTarget = {
   keyOf: (doc) => String(doc['user_id']),
   expected: (stream) => stream.expected.user_cards,
 };
-
-/** Every document equals the simulator's, field by field, and there is no other. */
-async function expectExactDocuments(world: EndToEndWorld): Promise<void> {
-  const expected = target.expected(world.stream);
-  const actual = await world.documents();
-  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-  for (const [key, doc] of expected) expect({ key, doc: actual.get(key) }).toEqual({ key, doc });
-}
-
-/** The dead-letter topic holds each poison record (by its original bytes) with its reason, at least once. */
-async function expectPoisonDeadLettered(world: EndToEndWorld, exactlyOnce: boolean): Promise<void> {
-  const poison = world.records.filter((r) => r.kind === 'poison');
-  const letters = await world.deadLetters();
-  const seen = new Map(
-    letters.map((l) => [
-      `${l.headers[DEAD_LETTER_HEADERS.originalPartition]}/${l.headers[DEAD_LETTER_HEADERS.originalOffset]}`,
-      l,
-    ]),
-  );
-  if (exactlyOnce) expect(letters).toHaveLength(poison.length);
-  expect(seen.size).toBe(poison.length);
-  const expectedPairs = poison.map((p) => `${p.expectedReason} ${p.key} ${p.value}`).sort();
-  const actualPairs = [...seen.values()]
-    .map((l) => `${l.headers[DEAD_LETTER_HEADERS.reason]} ${l.key?.toString() ?? null} ${l.value?.toString() ?? null}`)
-    .sort();
-  expect(actualPairs).toEqual(expectedPairs);
-  for (const letter of seen.values()) {
-    expect(letter.headers[DEAD_LETTER_HEADERS.originalTopic]).toBe(`${world.prefix}sc.domain.user`);
-    expect(letter.headers[DEAD_LETTER_HEADERS.consumerGroup]).toBe(`${world.prefix}${CONSUMER_GROUPS.userCards}`);
-    expect(letter.headers[DEAD_LETTER_HEADERS.detail]!.length).toBeGreaterThan(0);
-    expect(Number.isNaN(Date.parse(letter.headers[DEAD_LETTER_HEADERS.failedAt]!))).toBe(false);
-    expect(Number(letter.headers[DEAD_LETTER_HEADERS.attempt])).toBeGreaterThanOrEqual(1);
-  }
-}
 
 function assignment(worker: WorkerProcess): number[] {
   const joins = worker.logs.filter((l) => l['msg'] === 'joined consumer group');
@@ -80,8 +46,8 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     await w.produce(w.records);
     const worker = start(w);
     await w.waitForLagZero(240_000);
-    await expectExactDocuments(w);
-    await expectPoisonDeadLettered(w, true);
+    await w.expectExactDocuments();
+    await w.expectPoisonDeadLettered({ exactlyOnce: true });
 
     const { status, body } = await worker.get('/metrics');
     expect(status).toBe(200);
@@ -103,13 +69,7 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     expect((await worker.get('/livez')).status).toBe(200);
 
     // The design's indexes, with their order and uniqueness.
-    const indexes = await w.db.collection('user_cards').listIndexes().toArray();
-    for (const declared of userCardsProjection.indexes) {
-      expect(indexes.find((i) => i['name'] === declared.name)).toMatchObject({
-        key: declared.keys,
-        ...(declared.unique ? { unique: true } : {}),
-      });
-    }
+    await w.expectDeclaredIndexes(userCardsProjection.indexes);
 
     // Queries the indexes serve: users by status (newest first), by role, top users by followers.
     const expected = [...target.expected(w.stream).values()];
@@ -159,8 +119,8 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     expect(await first.stop('SIGKILL')).toBe('SIGKILL');
     start(w);
     await w.waitForLagZero(180_000);
-    await expectExactDocuments(w);
-    await expectPoisonDeadLettered(w, false);
+    await w.expectExactDocuments();
+    await w.expectPoisonDeadLettered({ exactlyOnce: false });
   });
 
   it('stops on SIGTERM mid-run with exit 0, commits what it applied, and a restart finishes with nothing lost', async () => {
@@ -171,8 +131,8 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     expect(await first.stop('SIGTERM')).toBe(0);
     start(w);
     await w.waitForLagZero(180_000);
-    await expectExactDocuments(w);
-    await expectPoisonDeadLettered(w, true);
+    await w.expectExactDocuments();
+    await w.expectPoisonDeadLettered({ exactlyOnce: true });
   });
 
   it('waits out a MongoDB outage: readiness goes false and back, nothing is dead-lettered for it, nothing is lost', async () => {
@@ -203,8 +163,8 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     await proxy.resume();
     await w.waitForLagZero();
     await eventually('readiness back', async () => (await worker.get('/readyz')).status === 200, 30_000);
-    await expectExactDocuments(w);
-    await expectPoisonDeadLettered(w, true);
+    await w.expectExactDocuments();
+    await w.expectPoisonDeadLettered({ exactlyOnce: true });
     expect(
       metricValue((await worker.get('/metrics')).body, 'sc_projection_retries_total', { operation: 'write to store' }),
     ).toBeGreaterThan(0);
@@ -228,8 +188,8 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     await eventually('the survivor owns every partition', () => assignment(b).length === 6, 60_000);
     await w.produce(w.records.slice(half));
     await w.waitForLagZero();
-    await expectExactDocuments(w);
-    await expectPoisonDeadLettered(w, true);
+    await w.expectExactDocuments();
+    await w.expectPoisonDeadLettered({ exactlyOnce: true });
   });
 });
 

@@ -1,4 +1,4 @@
-import { DOMAIN_TOPICS, POST_CONTENT_TYPES, USER_ROLES } from '@sc/event-schemas';
+import { DEAD_LETTER_REASONS, DOMAIN_TOPICS, POST_CONTENT_TYPES, USER_ROLES } from '@sc/event-schemas';
 import type { DeadLetterReason, EntityType, ORDER_STATUSES } from '@sc/event-schemas';
 import { createRandom } from './random';
 import type { Random } from './random';
@@ -125,15 +125,8 @@ export function generateStream(options: StreamOptions): SimulatedStream {
 
   const records: SimulatedRecord[] = [];
   const stale: SimulatedRecord[] = [];
-  const poisonReasons: DeadLetterReason[] = [
-    'invalid_json',
-    'invalid_envelope',
-    'invalid_payload',
-    'topic_mismatch',
-    'unsupported_schema_version',
-    'missing_entity',
-    'unknown_item',
-  ];
+  // Every reason but handler_error, which only a bug in a projection produces.
+  const poisonReasons = DEAD_LETTER_REASONS.filter((r) => r !== 'handler_error');
   let poisonIndex = 0;
   const active = entities.filter((e) => e.pending.length > 0);
 

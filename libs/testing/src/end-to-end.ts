@@ -1,7 +1,8 @@
 import { MongoClient } from 'mongodb';
 import type { Db, Document } from 'mongodb';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { deadLetterTopicOf } from '@sc/event-schemas';
+import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from '@sc/event-schemas';
+import type { IndexDeclaration } from '@sc/mongo-store';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import { createTestNamespace } from './names';
@@ -39,6 +40,16 @@ export interface EndToEndWorld {
   /** Every document of the collection, keyed like the simulator's expectations, without `_id`. */
   documents(): Promise<Map<string, Document>>;
   deadLetters(): Promise<ReadRecord[]>;
+  /** Asserts every document equals the simulator's, field by field, and that there is no other. */
+  expectExactDocuments(): Promise<void>;
+  /**
+   * Asserts the dead-letter topic holds each poison record (original key and value,
+   * the expected reason, the contract's headers), and nothing else; `exactlyOnce`
+   * also forbids repeats (which a crash between send and commit may cause).
+   */
+  expectPoisonDeadLettered(options: { readonly exactlyOnce: boolean }): Promise<void>;
+  /** Asserts the collection has each declared index with its keys, order and uniqueness. */
+  expectDeclaredIndexes(indexes: readonly IndexDeclaration[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,7 +84,7 @@ export async function createEndToEndWorld(
   const records = stream.records.filter((r) => target.topics.includes(r.topic));
   const groupId = `${ns.prefix}${target.group}`;
 
-  return {
+  const world: EndToEndWorld = {
     prefix: ns.prefix,
     database: ns.database,
     kafka,
@@ -107,6 +118,47 @@ export async function createEndToEndWorld(
       return new Map(docs.map((d) => [target.keyOf(d), d]));
     },
     deadLetters: () => readTopic(kafka, deadLetterTopic),
+    async expectExactDocuments() {
+      const expected = target.expected(stream);
+      const actual = await world.documents();
+      expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [key, doc] of expected) expect({ key, doc: actual.get(key) }).toEqual({ key, doc });
+    },
+    async expectPoisonDeadLettered({ exactlyOnce }) {
+      const poison = records.filter((r) => r.kind === 'poison');
+      const letters = await world.deadLetters();
+      const origin = (l: ReadRecord) =>
+        `${l.headers[DEAD_LETTER_HEADERS.originalPartition]}/${l.headers[DEAD_LETTER_HEADERS.originalOffset]}`;
+      const unique = [...new Map(letters.map((l) => [origin(l), l])).values()];
+      if (exactlyOnce) expect(letters).toHaveLength(poison.length);
+      const describe = (reason: unknown, key: unknown, value: unknown) =>
+        `${String(reason)} ${String(key)} ${String(value)}`;
+      expect(
+        unique
+          .map((l) =>
+            describe(l.headers[DEAD_LETTER_HEADERS.reason], l.key?.toString() ?? null, l.value?.toString() ?? null),
+          )
+          .sort(),
+      ).toEqual(poison.map((p) => describe(p.expectedReason, p.key, p.value)).sort());
+      for (const letter of unique) {
+        expect(target.topics.map((t) => `${ns.prefix}${t}`)).toContain(
+          letter.headers[DEAD_LETTER_HEADERS.originalTopic],
+        );
+        expect(letter.headers[DEAD_LETTER_HEADERS.consumerGroup]).toBe(groupId);
+        expect(letter.headers[DEAD_LETTER_HEADERS.detail]?.length).toBeGreaterThan(0);
+        expect(Number.isNaN(Date.parse(letter.headers[DEAD_LETTER_HEADERS.failedAt] ?? ''))).toBe(false);
+        expect(Number(letter.headers[DEAD_LETTER_HEADERS.attempt])).toBeGreaterThanOrEqual(1);
+      }
+    },
+    async expectDeclaredIndexes(indexes) {
+      const existing = await db.collection(target.collection).listIndexes().toArray();
+      for (const declared of indexes) {
+        expect(existing.find((i) => i['name'] === declared.name)).toMatchObject({
+          key: declared.keys,
+          ...(declared.unique ? { unique: true } : {}),
+        });
+      }
+    },
     async close() {
       await producer.disconnect();
       await admin.disconnect();
@@ -114,4 +166,5 @@ export async function createEndToEndWorld(
       await client.close();
     },
   };
+  return world;
 }
