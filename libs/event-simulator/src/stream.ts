@@ -288,10 +288,11 @@ function userEntity(id: string, random: Random, tick: () => Date): Entity {
   const createdAt = tick();
   const role = random.pick(USER_ROLES);
   const avatar = random.chance(0.6) ? `https://cdn.example/avatars/${id}.png` : null;
+  const displayName = `User ${id.split('_').at(-1)}`;
   e.pending.push({
     type: 'user.created',
     payload: {
-      display_name: `User ${id.slice(-4)}`,
+      display_name: displayName,
       ...(avatar ? { avatar_url: avatar } : {}),
       bio: null,
       role,
@@ -300,7 +301,7 @@ function userEntity(id: string, random: Random, tick: () => Date): Entity {
     apply: (d) =>
       Object.assign(d, {
         user_id: id,
-        display_name: `User ${id.slice(-4)}`,
+        display_name: displayName,
         avatar_url: avatar,
         bio: null,
         role,

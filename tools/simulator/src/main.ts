@@ -72,7 +72,7 @@ function renderRows(rows: readonly ProjectionRow[]): string {
 
 function describeStream(stream: SimulatedStream, sent: number): string {
   const k = stream.counts.byKind;
-  return `produced ${sent.toLocaleString('en')} of ${stream.records.length.toLocaleString('en')} records: ${k.event} events, ${k.duplicate} duplicates, ${k.stale} stale replays, ${k.ignored} of unknown types, ${k.poison} malformed`;
+  return `produced ${sent.toLocaleString('en')} of ${stream.records.length.toLocaleString('en')} records (the stream: ${k.event} events, ${k.duplicate} duplicates, ${k.stale} stale replays, ${k.ignored} of unknown types, ${k.poison} malformed)`;
 }
 
 async function run(command: string, options: SimulatorOptions): Promise<number> {
