@@ -1,7 +1,7 @@
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import { deadLetterTopicOf } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
-import { backoffDelay, describeError, isRetriable, sleep } from '@sc/service-kit';
+import { ProjectionError, backoffDelay, describeError, isRetriable, sleep } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
 import { decodeChunk, judgeChunk } from './chunk';
 import type { ChunkRecord, ProjectionSink, SinkOutcome } from './chunk';
@@ -109,7 +109,11 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
         const delayMs = backoffDelay(attempt, config.retry);
         retrying.set(key, `${operation} failing (attempt ${attempt})`);
         metrics.retries.inc({ operation });
-        logger.warn({ operation, key, attempt, delayMs, cause: describeError(error) }, `${operation} failed; retrying`);
+        const located = error instanceof ProjectionError ? { code: error.code, context: error.context } : {};
+        logger.warn(
+          { operation, key, attempt, delayMs, ...located, cause: describeError(error) },
+          `${operation} failed; retrying`,
+        );
         await sleep(delayMs, abort.signal);
         if (!keepGoing()) {
           retrying.delete(key);
@@ -174,7 +178,11 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       const applied = await retryRetriable(
         'write to store',
         key,
-        () => applyIsolating(sink, decoded.events, where),
+        // The error carries the partition and the chunk's first offset into the retry log.
+        () =>
+          applyIsolating(sink, decoded.events, where).catch((e: unknown) =>
+            Promise.reject(e instanceof ProjectionError ? e.withContext({ ...where, offset: records[0]?.offset }) : e),
+          ),
         keepGoing,
         heartbeat,
       );
