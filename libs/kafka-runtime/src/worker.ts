@@ -338,6 +338,11 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     const opened = await retryRetriable('open store', 'store', options.openSink);
     if (opened === undefined) return;
     sinkHandle = opened.value;
+    // stop() may have come while the store was opening: it closes what exists by then.
+    if (stopping()) {
+      await sinkHandle.close();
+      return;
+    }
 
     const kafka = createKafkaClient(config.kafka, logger);
     admin = kafka.admin();
@@ -381,7 +386,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
         Promise.reject(toKafkaError(e, 'connect')),
       ),
     );
-    if (connected === undefined || !(await waitForTopics())) return;
+    if (connected === undefined || !(await waitForTopics()) || stopping()) return;
 
     await consumer.subscribe({ topics: sourceTopics, fromBeginning: true });
     await consumer.run({
