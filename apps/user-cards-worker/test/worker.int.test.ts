@@ -171,6 +171,28 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     await proxy.close();
   });
 
+  it('waits for missing topics without crashing, not ready, and consumes once they exist', async () => {
+    const w = await createEndToEndWorld(
+      target,
+      { seed: 606, ...DEFAULT_STREAM, users: 100, posts: 0, promotions: 0, orders: 0 },
+      { createTopicsNow: false },
+    );
+    worlds.push(w);
+    const worker = start(w);
+    await eventually(
+      'readiness reports the missing topics',
+      async () => (await worker.get('/readyz')).body.includes('missing topics'),
+      60_000,
+    );
+    expect(worker.logs.some((l) => String(l['msg']).startsWith('topics do not exist; waiting'))).toBe(true);
+    expect(worker.child.exitCode).toBeNull();
+    await w.createTopics();
+    await w.produce(w.records);
+    await w.waitForLagZero();
+    await w.expectExactDocuments();
+    expect((await worker.get('/readyz')).status).toBe(200);
+  });
+
   it('shares the partitions between two instances, and moves them when one stops', async () => {
     const w = await world(505, 800);
     const a = start(w);

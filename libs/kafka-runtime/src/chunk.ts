@@ -1,4 +1,5 @@
 import { decodeRecord } from '@sc/event-schemas';
+import { describeError, isRetriable } from '@sc/service-kit';
 import type { DeadLetterReason, DomainEvent } from '@sc/event-schemas';
 import type { IHeaders } from 'kafkajs';
 
@@ -113,4 +114,43 @@ export function judgeChunk<TEvent extends DomainEvent>(
     }
   });
   return verdicts;
+}
+
+/** What {@link ProjectionSink.applyBatch} returns. */
+export type SinkResult = Awaited<ReturnType<ProjectionSink['applyBatch']>>;
+
+/**
+ * Applies events through the sink. Retriable errors are thrown for the caller to
+ * retry; a non-retriable refusal of the whole batch is narrowed down by applying
+ * the events one by one, so only the events that cause it become `handler_error`
+ * (and the rest are applied, in order).
+ */
+export async function applyIsolating<TEvent extends DomainEvent>(
+  sink: ProjectionSink<TEvent>,
+  events: readonly TEvent[],
+  onRefused: (error: unknown) => void,
+): Promise<SinkResult> {
+  try {
+    return await sink.applyBatch(events);
+  } catch (error) {
+    if (isRetriable(error)) throw error;
+    onRefused(error);
+    const outcomes: SinkOutcome[] = [];
+    let conflicts = 0;
+    let commands = 0;
+    for (const event of events) {
+      try {
+        const single = await sink.applyBatch([event]);
+        outcomes.push(
+          single.outcomes[0] ?? { rejection: 'handler_error', detail: 'the store returned no outcome for this event' },
+        );
+        conflicts += single.conflicts;
+        commands += single.commands;
+      } catch (singleError) {
+        if (isRetriable(singleError)) throw singleError;
+        outcomes.push({ rejection: 'handler_error', detail: describeError(singleError) });
+      }
+    }
+    return { outcomes, conflicts, commands };
+  }
 }

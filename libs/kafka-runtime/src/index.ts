@@ -1,5 +1,5 @@
-export { decodeChunk, judgeChunk } from './chunk';
-export type { ChunkRecord, DecodedChunk, ProjectionSink, RecordVerdict, SinkOutcome } from './chunk';
+export { applyIsolating, decodeChunk, judgeChunk } from './chunk';
+export type { ChunkRecord, DecodedChunk, ProjectionSink, RecordVerdict, SinkOutcome, SinkResult } from './chunk';
 export { REQUIRED_WORKER_ENV_VARS, WORKER_ENV_VARS, createWorkerEnvSchema, loadWorkerConfig } from './config';
 export type { WorkerConfig, WorkerDefaults } from './config';
 export { buildDeadLetterMessage } from './dead-letter';

@@ -3,7 +3,7 @@ import { deadLetterTopicOf } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
 import { ProjectionError, backoffDelay, describeError, isRetriable, sleep } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
-import { decodeChunk, judgeChunk } from './chunk';
+import { applyIsolating, decodeChunk, judgeChunk } from './chunk';
 import type { ChunkRecord, ProjectionSink, SinkOutcome } from './chunk';
 import type { WorkerConfig } from './config';
 import { buildDeadLetterMessage } from './dead-letter';
@@ -124,38 +124,6 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     }
   }
 
-  /** Applies events; a non-retriable refusal of the batch is narrowed down to the events that cause it. */
-  async function applyIsolating(
-    sink: ProjectionSink<TEvent>,
-    events: TEvent[],
-    where: { topic: string; partition: number },
-  ): Promise<{ outcomes: readonly SinkOutcome[]; conflicts: number; commands: number }> {
-    try {
-      return await sink.applyBatch(events);
-    } catch (error) {
-      if (isRetriable(error)) throw error;
-      logger.error(
-        { ...where, events: events.length, cause: describeError(error) },
-        'store refused the batch; applying its events one by one',
-      );
-      const outcomes: SinkOutcome[] = [];
-      let conflicts = 0;
-      let commands = 0;
-      for (const event of events) {
-        try {
-          const single = await sink.applyBatch([event]);
-          outcomes.push(single.outcomes[0] ?? { rejection: 'handler_error', detail: 'no outcome' });
-          conflicts += single.conflicts;
-          commands += single.commands;
-        } catch (singleError) {
-          if (isRetriable(singleError)) throw singleError;
-          outcomes.push({ rejection: 'handler_error', detail: describeError(singleError) });
-        }
-      }
-      return { outcomes, conflicts, commands };
-    }
-  }
-
   /** Processes one chunk of one partition; false when it must not be committed (stopping, revoked). */
   async function processChunk(payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> {
     const { batch, heartbeat, isRunning, isStale } = payload;
@@ -180,7 +148,12 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
         key,
         // The error carries the partition and the chunk's first offset into the retry log.
         () =>
-          applyIsolating(sink, decoded.events, where).catch((e: unknown) =>
+          applyIsolating(sink, decoded.events, (error) =>
+            logger.error(
+              { ...where, events: decoded.events.length, cause: describeError(error) },
+              'store refused the batch; applying its events one by one',
+            ),
+          ).catch((e: unknown) =>
             Promise.reject(e instanceof ProjectionError ? e.withContext({ ...where, offset: records[0]?.offset }) : e),
           ),
         keepGoing,

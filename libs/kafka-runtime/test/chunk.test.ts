@@ -1,5 +1,6 @@
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
-import { buildDeadLetterMessage, decodeChunk, judgeChunk } from '../src';
+import { ProjectionError } from '@sc/service-kit';
+import { applyIsolating, buildDeadLetterMessage, decodeChunk, judgeChunk } from '../src';
 import type { ChunkRecord } from '../src';
 
 const event = (version: number, type = 'user.stats_changed', payload: object = { follower_count: version }) => ({
@@ -79,5 +80,37 @@ describe('buildDeadLetterMessage', () => {
     const detail = String(message.headers![DEAD_LETTER_HEADERS.detail]);
     expect(Buffer.byteLength(detail)).toBeLessThanOrEqual(1024);
     expect(detail).not.toContain('\n');
+  });
+});
+
+describe('applyIsolating', () => {
+  const events = decodeChunk('sc.domain.user', [record(1, event(2)), record(2, event(3)), record(3, event(4))]).events;
+  const refusing = (bad: number, retriable = false) => ({
+    ping: async () => undefined,
+    applyBatch: async (batch: readonly (typeof events)[number][]) => {
+      if (batch.some((e) => e.entity_version === bad)) {
+        throw new ProjectionError(retriable ? 'STORE_UNAVAILABLE' : 'STORE_REJECTED', `refused v${bad}`, { retriable });
+      }
+      return { outcomes: batch.map(() => 'applied' as const), conflicts: 0, commands: 2 };
+    },
+  });
+
+  it('narrows a non-retriable refusal down to the event that causes it', async () => {
+    const refusals: unknown[] = [];
+    const result = await applyIsolating(refusing(3), events, (e) => refusals.push(e));
+    expect(result.outcomes).toEqual([
+      'applied',
+      { rejection: 'handler_error', detail: '[STORE_REJECTED] ProjectionError: refused v3' },
+      'applied',
+    ]);
+    expect(result.commands).toBe(4);
+    expect(refusals).toHaveLength(1);
+  });
+
+  it('leaves retriable errors to the caller, who retries the whole batch', async () => {
+    await expect(applyIsolating(refusing(3, true), events, () => undefined)).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      retriable: true,
+    });
   });
 });

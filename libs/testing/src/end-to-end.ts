@@ -33,6 +33,8 @@ export interface EndToEndWorld {
   readonly deadLetterTopic: string;
   /** Environment for the worker process. */
   readonly env: Record<string, string>;
+  /** Creates the source and dead-letter topics (6 partitions), if not done at creation. */
+  createTopics(): Promise<void>;
   produce(records: readonly SimulatedRecord[]): Promise<void>;
   /** Waits until the group has committed every offset of its topics. */
   waitForLagZero(timeoutMs?: number): Promise<void>;
@@ -68,6 +70,7 @@ export const DEFAULT_STREAM: Omit<StreamOptions, 'seed'> = {
 export async function createEndToEndWorld(
   target: EndToEndTarget,
   streamOptions: StreamOptions,
+  { createTopicsNow = true }: { readonly createTopicsNow?: boolean } = {},
 ): Promise<EndToEndWorld> {
   const ns = createTestNamespace(target.app);
   const kafka = testKafka(target.app);
@@ -75,7 +78,8 @@ export async function createEndToEndWorld(
   await admin.connect();
   const physical = target.topics.map((t) => `${ns.prefix}${t}`);
   const deadLetterTopic = `${ns.prefix}${deadLetterTopicOf(target.group)}`;
-  await createTopics(admin, [...physical, deadLetterTopic], 6);
+  const createAllTopics = () => createTopics(admin, [...physical, deadLetterTopic], 6);
+  if (createTopicsNow) await createAllTopics();
   const client = await MongoClient.connect(process.env['MONGO_URL']!);
   const db = client.db(ns.database);
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -94,6 +98,7 @@ export async function createEndToEndWorld(
     records,
     deadLetterTopic,
     env: { MONGO_DB: ns.database, KAFKA_NAME_PREFIX: ns.prefix },
+    createTopics: createAllTopics,
     async produce(batch) {
       // One send per topic keeps every entity's records in order.
       for (const topic of target.topics) {
