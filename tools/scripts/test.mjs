@@ -110,7 +110,7 @@ try {
 }
 const totals = testTotals();
 console.log(
-  `\n${totals.suites} test files; tests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`,
+  `\n${totals.suites} test files\ntests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`,
 );
 if (status === 0 && totals.passed === 0) {
   console.error('no test ran');
