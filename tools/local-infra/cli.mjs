@@ -10,6 +10,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,7 +43,11 @@ export function readInfraSettings(env = process.env) {
     // FerretDB's backend: postgresql (default; fast, pushes filters down to indexes) or sqlite (no server needed).
     ferretBackend: env.LOCAL_FERRETDB_BACKEND ?? 'postgresql',
     postgresPort: Number(env.LOCAL_POSTGRES_PORT ?? 5433),
-    postgresData: join(env.LOCAL_POSTGRES_DATA_DIR ?? join(dir, 'data', 'postgres')),
+    // Outside the checkout: PostgreSQL runs as the `postgres` user, who may not traverse it (e.g. below /root).
+    postgresData: resolve(
+      env.LOCAL_POSTGRES_DATA_DIR ??
+        join(tmpdir(), `sc-local-infra-${createHash('sha256').update(dir).digest('hex').slice(0, 10)}`, 'postgres'),
+    ),
     ferretVersion,
     // Rebuilt whenever the wrapper's source changes.
     ferretBinary: join(
@@ -266,8 +271,7 @@ function asPostgresUser(command, args) {
 
 async function postgresUp(s, bin, quiet) {
   if (await portAnswers(s.host, s.postgresPort)) return false;
-  const logFile = join(s.logs, 'postgres.log');
-  mkdirSync(s.logs, { recursive: true });
+  const logFile = join(dirname(s.postgresData), 'postgres.log');
   if (!existsSync(join(s.postgresData, 'PG_VERSION'))) {
     mkdirSync(s.postgresData, { recursive: true });
     if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', s.postgresData]);
@@ -282,7 +286,7 @@ async function postgresUp(s, bin, quiet) {
     ]);
     execFileSync(cmd, args, { stdio: 'pipe' });
   }
-  if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', s.logs]);
+  if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dirname(s.postgresData)]);
   // A throwaway local database: durability traded for speed.
   const options = `-p ${s.postgresPort} -k ${s.postgresData} -c listen_addresses=${s.host} -c max_connections=700 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB`;
   const [cmd, args] = asPostgresUser(join(bin, 'pg_ctl'), [
@@ -430,19 +434,29 @@ export async function down({ quiet = false, env = process.env, only = ['kafka', 
 export async function status({ env = process.env } = {}) {
   const s = readInfraSettings(env);
   const rows = [
-    ['kafka', s.kafkaPort, `Apache Kafka ${s.kafkaVersion} (KRaft)`],
-    ['mongo', s.mongoPort, onPath('mongod') ? 'mongod' : `FerretDB ${s.ferretVersion} (${s.ferretBackend})`],
+    ['kafka', s.kafkaPort, `Apache Kafka ${s.kafkaVersion} (KRaft)`, join(s.logs, 'kafka.log')],
+    [
+      'mongo',
+      s.mongoPort,
+      onPath('mongod') ? 'mongod' : `FerretDB ${s.ferretVersion} (${s.ferretBackend})`,
+      join(s.logs, 'mongo.log'),
+    ],
   ];
   if (!onPath('mongod') && s.ferretBackend === 'postgresql')
-    rows.push(['postgres', s.postgresPort, 'PostgreSQL (FerretDB backend)']);
+    rows.push([
+      'postgres',
+      s.postgresPort,
+      'PostgreSQL (FerretDB backend)',
+      join(dirname(s.postgresData), 'postgres.log'),
+    ]);
   let allUp = true;
-  for (const [name, port, what] of rows) {
+  for (const [name, port, what, logFile] of rows) {
     const answers = await portAnswers(s.host, port);
     const pid = readPid(s, name);
     allUp &&= answers;
     const owner = pid ? `pid ${pid}` : answers ? 'not ours' : '-';
     console.log(
-      `${name.padEnd(6)} ${answers ? 'up  ' : 'down'} ${s.host}:${port}  ${owner.padEnd(10)} ${what}  log ${join(s.logs, `${name}.log`)}`,
+      `${name.padEnd(6)} ${answers ? 'up  ' : 'down'} ${s.host}:${port}  ${owner.padEnd(10)} ${what}  log ${logFile}`,
     );
   }
   const cached = existsSync(s.kafkaLibs) ? readdirSync(s.kafkaLibs).length : 0;
