@@ -7,6 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
+import { entityTypeOfTopic } from '@sc/event-schemas';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedStream } from '@sc/event-simulator';
 import { projectionLag, topicDepth } from './kafka-state';
@@ -163,7 +164,7 @@ async function status(admin: Admin, db: Db): Promise<number> {
       .limit(1)
       .next();
     const lagText = lags
-      .map((l) => `${l.topic.slice(prefix.length).replace('sc.domain.', '')}/${l.partition}:${l.lag}`)
+      .map((l) => `${entityTypeOfTopic(l.topic.slice(prefix.length)) ?? l.topic}/${l.partition}:${l.lag}`)
       .join(' ');
     rows.push([
       p.name,
