@@ -213,6 +213,21 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     await w.expectExactDocuments();
     await w.expectPoisonDeadLettered({ exactlyOnce: true });
   });
+
+  it('loses and double-applies nothing when a rebalance comes mid-batch (an instance joins, then one leaves)', async () => {
+    const w = await world(606, 1500);
+    await w.produce(w.records);
+    const a = start(w, { MAX_EVENTS_PER_WRITE: '50' });
+    await eventually('some progress', async () => (await w.db.collection('user_cards').estimatedDocumentCount()) > 50);
+    const b = start(w, { MAX_EVENTS_PER_WRITE: '50' });
+    await eventually('the newcomer got partitions', () => assignment(b).length > 0, 60_000);
+    expect(await a.stop('SIGTERM')).toBe(0);
+    await eventually('the remaining instance owns every partition', () => assignment(b).length === 6, 60_000);
+    await w.waitForLagZero(180_000);
+    await w.expectExactDocuments();
+    // A chunk whose partition was revoked after its dead letters were sent is re-delivered: at least once.
+    await w.expectPoisonDeadLettered({ exactlyOnce: false });
+  });
 });
 
 /** A TCP proxy that can drop every connection and refuse new ones, then come back on the same port. */

@@ -110,8 +110,10 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
     }).finally(() => producer.disconnect());
 
     if (!options.live) {
+      const started = Date.now();
       sent = await publishing;
-      console.log(describeStream(stream, sent));
+      const seconds = (Date.now() - started) / 1000;
+      console.log(`${describeStream(stream, sent)} in ${seconds.toFixed(2)} s (${Math.round(sent / seconds).toLocaleString('en')} records/s)`);
       return 0;
     }
 

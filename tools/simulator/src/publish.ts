@@ -59,7 +59,7 @@ export interface PublishOptions {
   readonly onProgress?: (sent: number) => void;
 }
 
-const CHUNK = 2000;
+const CHUNK = 10000;
 
 /**
  * Publishes records in order, in chunks per topic (one entity's records stay in
