@@ -8,9 +8,10 @@
 // everything gracefully and prints a summary. Arguments go to the simulator
 // (e.g. --once, --scale 1000, --rate 2000; see tools/simulator/src/options.ts).
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDependencies } from './ensure-dependencies.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 process.chdir(root);
@@ -23,10 +24,7 @@ function runOrExit(command, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const marker = join(root, 'node_modules', '.package-lock.json');
-if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(join(root, 'package-lock.json')).mtimeMs) {
-  runOrExit('npm', ['ci', '--no-audit', '--no-fund']);
-}
+ensureDependencies(root, env);
 
 if (!(env.KAFKA_BROKERS && env.MONGO_URL)) {
   const { up } = await import('../local-infra/cli.mjs');

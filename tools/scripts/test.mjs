@@ -9,9 +9,10 @@
 // 3. runs prettier, then lint, typecheck, unit tests, integration tests and the
 //    builds of every project through Nx, and prints the test totals.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDependencies } from './ensure-dependencies.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 process.chdir(root);
@@ -27,12 +28,6 @@ function run(command, args) {
   console.log(`\n$ ${command} ${args.join(' ')}`);
   const result = spawnSync(command, args, { stdio: 'inherit', env });
   return result.status ?? 1;
-}
-
-function ensureDependencies() {
-  const marker = join(root, 'node_modules', '.package-lock.json');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs) return;
-  if (run('npm', ['ci', '--no-audit', '--no-fund']) !== 0) process.exit(1);
 }
 
 function dockerAnswers() {
@@ -65,7 +60,7 @@ function testTotals() {
   return totals;
 }
 
-ensureDependencies();
+ensureDependencies(root, env);
 rmSync(join(root, 'dist', 'test-results'), { recursive: true, force: true });
 
 let startedInfra = [];

@@ -6,6 +6,8 @@ export { buildDeadLetterMessage } from './dead-letter';
 export type { DeadLetterCause, RecordOrigin } from './dead-letter';
 export { startHealthServer } from './health-server';
 export type { HealthServer, HealthSource } from './health-server';
+export { fetchGroupLag } from './group-lag';
+export type { PartitionLag } from './group-lag';
 export { createKafkaClient, toKafkaError } from './kafka-client';
 export { createWorkerMetrics, sumMetricSamples } from './metrics';
 export type { EventOutcomeLabel, WorkerMetrics } from './metrics';

@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { fetchGroupLag } from '@sc/kafka-runtime';
 import type { Admin, IHeaders, Message, Producer } from 'kafkajs';
 
 /** A kafkajs client for tests, against `KAFKA_BROKERS`. */
@@ -89,18 +90,7 @@ export function headersAsStrings(headers: IHeaders | undefined): Record<string, 
 
 /** Total lag of a consumer group over some topics: end offsets minus committed offsets. */
 export async function groupLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<number> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-  let lag = 0;
-  for (const topic of topics) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
-    for (const end of ends) {
-      const offset = done.find((p) => p.partition === end.partition)?.offset ?? '-1';
-      const start = offset === '-1' ? Number(end.low) : Number(offset);
-      lag += Number(end.high) - start;
-    }
-  }
-  return lag;
+  return (await fetchGroupLag(admin, groupId, topics)).reduce((sum, p) => sum + p.lag, 0);
 }
 
 /** Polls `check` until it returns true, or throws with `what` after `timeoutMs`. */

@@ -113,7 +113,9 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
       const started = Date.now();
       sent = await publishing;
       const seconds = (Date.now() - started) / 1000;
-      console.log(`${describeStream(stream, sent)} in ${seconds.toFixed(2)} s (${Math.round(sent / seconds).toLocaleString('en')} records/s)`);
+      console.log(
+        `${describeStream(stream, sent)} in ${seconds.toFixed(2)} s (${Math.round(sent / seconds).toLocaleString('en')} records/s)`,
+      );
       return 0;
     }
 
