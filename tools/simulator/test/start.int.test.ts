@@ -12,7 +12,8 @@ describe('npm start --once', () => {
   it('brings the workers up, publishes a small stream, waits for lag 0 and reports the simulator’s own counts', async () => {
     const ns = createTestNamespace('start');
     const args = ['--once', '--scale', '40', '--seed', '5', '--json'];
-    const base = 20000 + Math.floor(Math.random() * 20000);
+    // Below the ephemeral range (32768+), so no client socket holds one of these ports.
+    const base = 20000 + Math.floor(Math.random() * 10000);
     const child = spawn(process.execPath, [resolve(root, 'tools/scripts/start.mjs'), ...args], {
       cwd: root,
       env: { ...process.env, KAFKA_NAME_PREFIX: ns.prefix, MONGO_DB: ns.database, START_HTTP_PORT_BASE: String(base) },
