@@ -111,7 +111,7 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
   });
 
   it('ends exact after SIGKILL mid-batch and a restart (re-delivery absorbed by versions)', async () => {
-    const w = await world(202, 1500);
+    const w = await world(202, 3000);
     await w.produce(w.records);
     const first = start(w, { MAX_EVENTS_PER_WRITE: '50' });
     await eventually('some progress', async () => (await w.db.collection('user_cards').estimatedDocumentCount()) > 100);
