@@ -62,7 +62,7 @@ interface Group<TEvent, TDoc> {
   outcomes?: EventOutcome[];
 }
 
-const STAMP_PROJECTION = { _id: 0 } as const;
+const WITHOUT_ID = { _id: 0 } as const;
 
 /** Creates the store of one projection over an open database. */
 export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
@@ -75,10 +75,9 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
   const [firstKeyField] = projection.keyFields;
   const context = { collection: projection.collection };
 
-  const keyString = (key: Readonly<Record<string, string>>): string =>
-    projection.keyFields.map((field) => key[field] ?? '').join('\u0000');
-  const documentKey = (doc: Document): string =>
-    projection.keyFields.map((field) => String(doc[field] ?? '')).join('\u0000');
+  /** The key of a document or of an event's key object, as one string (fields in declaration order). */
+  const keyString = (source: Readonly<Record<string, unknown>>): string =>
+    projection.keyFields.map((field) => String(source[field] ?? '')).join('\u0000');
   const keyFilter = (key: Readonly<Record<string, string>>): Record<string, string> =>
     Object.fromEntries(projection.keyFields.map((field) => [field, key[field] ?? '']));
 
@@ -88,10 +87,10 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
       const docs = await collection
         .find(
           { [firstKeyField]: { $in: firstValues } },
-          { projection: STAMP_PROJECTION, batchSize: Math.max(firstValues.length * 2, 101) },
+          { projection: WITHOUT_ID, batchSize: Math.max(firstValues.length * 2, 101) },
         )
         .toArray();
-      return new Map(docs.map((doc) => [documentKey(doc), doc as unknown as TDoc]));
+      return new Map(docs.map((doc) => [keyString(doc), doc as unknown as TDoc]));
     } catch (error) {
       throw toStoreError(error, `find in ${projection.collection}`, context);
     }
@@ -249,7 +248,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
 
     async findByKey(key) {
       try {
-        return (await collection.findOne(keyFilter(key), { projection: STAMP_PROJECTION })) as TDoc | null;
+        return (await collection.findOne(keyFilter(key), { projection: WITHOUT_ID })) as TDoc | null;
       } catch (error) {
         throw toStoreError(error, `findOne in ${projection.collection}`, context);
       }
