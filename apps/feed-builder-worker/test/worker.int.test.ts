@@ -1,5 +1,5 @@
 import { CONSUMER_GROUPS, GROUP_TOPICS } from '@sc/event-schemas';
-import { DEFAULT_STREAM, createEndToEndWorld, startWorkerProcess } from '@sc/testing';
+import { DEFAULT_STREAM, projectStreamEndToEnd } from '@sc/testing';
 import type { EndToEndTarget } from '@sc/testing';
 import type { Document } from 'mongodb';
 import { feedItemsProjection } from '../src/feed-items.projection';
@@ -20,69 +20,61 @@ const ids = (docs: Document[]) => docs.map((d) => `${d['source_id']}|${d['item_t
 
 describe('feed-builder-worker (built bundle, real Kafka and MongoDB)', () => {
   it('projects posts and promotions exactly, dead-letters exactly the poison, and serves the feed queries', async () => {
-    const world = await createEndToEndWorld(target, {
-      seed: 606,
-      ...DEFAULT_STREAM,
-      users: 50,
-      posts: 600,
-      promotions: 150,
-      orders: 0,
-    });
-    const worker = startWorkerProcess(target.app, world.env);
-    try {
-      await world.produce(world.records);
-      await world.waitForLagZero(240_000);
+    await projectStreamEndToEnd(
+      target,
+      {
+        seed: 606,
+        ...DEFAULT_STREAM,
+        users: 50,
+        posts: 600,
+        promotions: 150,
+        orders: 0,
+      },
+      feedItemsProjection.indexes,
+      async (world) => {
+        const expected = target.expected(world.stream);
 
-      await world.expectExactDocuments();
-      await world.expectPoisonDeadLettered({ exactlyOnce: true });
-      await world.expectDeclaredIndexes(feedItemsProjection.indexes);
-      const expected = target.expected(world.stream);
-
-      const items = [...expected.values()] as Document[];
-      const feed = world.db.collection('feed_items');
-      const query = (filter: Document) =>
-        feed
-          .find(filter, { projection: { _id: 0 } })
-          .sort({ published_at: -1, source_id: 1, item_type: 1 })
-          .limit(15)
-          .toArray();
-      // Global feed.
-      expect(ids(await query({ is_global: true, status: 'published' }))).toEqual(
-        ids(
-          items
-            .filter((d) => d['is_global'] === true && d['status'] === 'published')
-            .sort(newestFirst)
-            .slice(0, 15),
-        ),
-      );
-      // One community's feed.
-      const community = items.find((d) => d['community_id'] !== null)!['community_id'];
-      expect(ids(await query({ community_id: community, status: 'published' }))).toEqual(
-        ids(
-          items
-            .filter((d) => d['community_id'] === community && d['status'] === 'published')
-            .sort(newestFirst)
-            .slice(0, 15),
-        ),
-      );
-      // One author's feed.
-      const author = items[0]!['author_id'];
-      expect(ids(await query({ author_id: author, status: 'published' }))).toEqual(
-        ids(
-          items
-            .filter((d) => d['author_id'] === author && d['status'] === 'published')
-            .sort(newestFirst)
-            .slice(0, 15),
-        ),
-      );
-      // Pinned items of a community.
-      const pinned = await feed.countDocuments({ community_id: community, is_pinned: true });
-      expect(pinned).toBe(items.filter((d) => d['community_id'] === community && d['is_pinned'] === true).length);
-
-      expect(await worker.stop('SIGTERM')).toBe(0);
-    } finally {
-      await worker.stop('SIGKILL');
-      await world.close();
-    }
+        const items = [...expected.values()] as Document[];
+        const feed = world.db.collection('feed_items');
+        const query = (filter: Document) =>
+          feed
+            .find(filter, { projection: { _id: 0 } })
+            .sort({ published_at: -1, source_id: 1, item_type: 1 })
+            .limit(15)
+            .toArray();
+        // Global feed.
+        expect(ids(await query({ is_global: true, status: 'published' }))).toEqual(
+          ids(
+            items
+              .filter((d) => d['is_global'] === true && d['status'] === 'published')
+              .sort(newestFirst)
+              .slice(0, 15),
+          ),
+        );
+        // One community's feed.
+        const community = items.find((d) => d['community_id'] !== null)!['community_id'];
+        expect(ids(await query({ community_id: community, status: 'published' }))).toEqual(
+          ids(
+            items
+              .filter((d) => d['community_id'] === community && d['status'] === 'published')
+              .sort(newestFirst)
+              .slice(0, 15),
+          ),
+        );
+        // One author's feed.
+        const author = items[0]!['author_id'];
+        expect(ids(await query({ author_id: author, status: 'published' }))).toEqual(
+          ids(
+            items
+              .filter((d) => d['author_id'] === author && d['status'] === 'published')
+              .sort(newestFirst)
+              .slice(0, 15),
+          ),
+        );
+        // Pinned items of a community.
+        const pinned = await feed.countDocuments({ community_id: community, is_pinned: true });
+        expect(pinned).toBe(items.filter((d) => d['community_id'] === community && d['is_pinned'] === true).length);
+      },
+    );
   });
 });

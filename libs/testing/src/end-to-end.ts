@@ -7,6 +7,7 @@ import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import { createTestNamespace } from './names';
 import { createTopics, eventually, groupLag, produceAll, readTopic, testKafka } from './kafka';
+import { startWorkerProcess } from './worker-process';
 import type { ReadRecord } from './kafka';
 
 /** What an end-to-end test of one worker app needs to know about it. */
@@ -172,4 +173,32 @@ export async function createEndToEndWorld(
     },
   };
   return world;
+}
+
+/**
+ * The run every worker's end-to-end test shares: a world of its own, the built
+ * worker, the whole stream produced and consumed to lag 0, the documents, dead
+ * letters and declared indexes checked exactly; then the app's own `check` (its
+ * queries); then a graceful stop that must exit 0.
+ */
+export async function projectStreamEndToEnd(
+  target: EndToEndTarget,
+  streamOptions: StreamOptions,
+  indexes: readonly IndexDeclaration[],
+  check: (world: EndToEndWorld) => Promise<void>,
+): Promise<void> {
+  const world = await createEndToEndWorld(target, streamOptions);
+  const worker = startWorkerProcess(target.app, world.env);
+  try {
+    await world.produce(world.records);
+    await world.waitForLagZero(240_000);
+    await world.expectExactDocuments();
+    await world.expectPoisonDeadLettered({ exactlyOnce: true });
+    await world.expectDeclaredIndexes(indexes);
+    await check(world);
+    expect(await worker.stop('SIGTERM')).toBe(0);
+  } finally {
+    await worker.stop('SIGKILL');
+    await world.close();
+  }
 }

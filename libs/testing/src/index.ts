@@ -7,5 +7,5 @@ export { checkProjectionSpec, domainEvent } from './projection-spec';
 export type { ProjectionSpec } from './projection-spec';
 export { bundlePath, startWorkerProcess } from './worker-process';
 export type { WorkerProcess } from './worker-process';
-export { DEFAULT_STREAM, createEndToEndWorld } from './end-to-end';
+export { DEFAULT_STREAM, createEndToEndWorld, projectStreamEndToEnd } from './end-to-end';
 export type { EndToEndTarget, EndToEndWorld } from './end-to-end';
