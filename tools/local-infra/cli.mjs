@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Real Kafka and MongoDB on this machine, without Docker.
 //
-//   node tools/local-infra/cli.mjs up|down|status [--quiet]
+//   node tools/local-infra/cli.mjs up|down|status [--quiet] [--only kafka|mongo]
 //
 // `up` is idempotent: a service whose port already answers is reused, so a
 // second `up` (or a developer's own broker) costs nothing. Data and logs live
@@ -29,6 +29,7 @@ export function readInfraSettings(env = process.env) {
   const dir = resolve(env.LOCAL_INFRA_DIR ?? join(repoRoot, '.local-infra'));
   const kafkaVersion = env.LOCAL_KAFKA_VERSION ?? '4.1.1';
   const ferretVersion = env.LOCAL_FERRETDB_VERSION ?? PINNED_FERRETDB;
+  const cacheDir = resolve(env.LOCAL_INFRA_CACHE_DIR ?? join(dir, 'cache'));
   return {
     dir,
     host: '127.0.0.1',
@@ -36,7 +37,9 @@ export function readInfraSettings(env = process.env) {
     kafkaPort: Number(env.LOCAL_KAFKA_PORT ?? 9092),
     kafkaControllerPort: Number(env.LOCAL_KAFKA_CONTROLLER_PORT ?? 9093),
     kafkaHeap: env.LOCAL_KAFKA_HEAP ?? '768m',
-    kafkaLibs: join(dir, 'cache', `kafka-${kafkaVersion}`),
+    // The download caches: shareable between infrastructures (LOCAL_INFRA_CACHE_DIR), e.g. a test's fresh broker.
+    cache: cacheDir,
+    kafkaLibs: join(cacheDir, `kafka-${kafkaVersion}`),
     kafkaData: join(env.LOCAL_KAFKA_DATA_DIR ?? join(dir, 'data', 'kafka')),
     mongoPort: Number(env.LOCAL_MONGO_PORT ?? 27017),
     mongoData: join(env.LOCAL_MONGO_DATA_DIR ?? join(dir, 'data', 'mongo')),
@@ -51,8 +54,7 @@ export function readInfraSettings(env = process.env) {
     ferretVersion,
     // Rebuilt whenever the wrapper's source changes.
     ferretBinary: join(
-      dir,
-      'cache',
+      cacheDir,
       `ferretdb-${ferretVersion}-${sourceHash(join(here, 'ferretdb'), ['main.go', 'go.mod', 'go.sum'])}`,
     ),
     logs: join(dir, 'logs'),
@@ -197,8 +199,15 @@ async function kafkaUp(s, quiet) {
   mkdirSync(s.kafkaData, { recursive: true });
   writeFileSync(config, kafkaServerProperties(s));
   if (!existsSync(join(s.kafkaData, 'logs', 'meta.properties'))) {
+    // `=` keeps an id that starts with "-" (1 in 64 random ids) from being read as an option.
     const clusterId = randomBytes(16).toString('base64url');
-    const [cmd, args] = java(s, 'kafka.tools.StorageTool', ['format', '--standalone', '-t', clusterId, '-c', config]);
+    const [cmd, args] = java(s, 'kafka.tools.StorageTool', [
+      'format',
+      '--standalone',
+      `--cluster-id=${clusterId}`,
+      '-c',
+      config,
+    ]);
     // StorageTool prints the whole broker config; keep it for failures only.
     execFileSync(cmd, args, { stdio: 'pipe' });
   }
@@ -396,10 +405,13 @@ async function mongoUp(s, quiet) {
 
 // ---------------------------------------------------------------- commands
 
-export async function up({ quiet = false, env = process.env } = {}) {
+export async function up({ quiet = false, env = process.env, only = ['kafka', 'mongo'] } = {}) {
   const s = readInfraSettings(env);
   const started = Date.now();
-  const [kafkaStarted, mongoStarted] = await Promise.all([kafkaUp(s, quiet), mongoUp(s, quiet)]);
+  const [kafkaStarted, mongoStarted] = await Promise.all([
+    only.includes('kafka') && kafkaUp(s, quiet),
+    only.includes('mongo') && mongoUp(s, quiet),
+  ]);
   const urls = {
     KAFKA_BROKERS: `${s.host}:${s.kafkaPort}`,
     MONGO_URL: `mongodb://${s.host}:${s.mongoPort}`,
@@ -470,16 +482,19 @@ const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(imp
 if (isMain) {
   const [command] = process.argv.slice(2);
   const quiet = process.argv.includes('--quiet');
+  // `--only kafka` (or mongo): one service, e.g. a fresh broker on side ports beside the usual infrastructure.
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt > 0 ? [process.argv[onlyAt + 1]] : undefined;
   const commands = {
-    up: () => up({ quiet }),
-    down: () => down({ quiet }),
+    up: () => up({ quiet, only }),
+    down: () => down({ quiet, only }),
     status: async () => {
       if (!(await status())) process.exitCode = 1;
     },
   };
   const run = commands[command];
   if (!run) {
-    console.error('usage: node tools/local-infra/cli.mjs up|down|status [--quiet]');
+    console.error('usage: node tools/local-infra/cli.mjs up|down|status [--quiet] [--only kafka|mongo]');
     process.exit(2);
   }
   run().catch((err) => {

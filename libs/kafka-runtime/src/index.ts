@@ -15,3 +15,5 @@ export { runProjectionWorkerMain } from './run-worker';
 export type { WorkerMainOptions } from './run-worker';
 export { createProjectionWorker } from './worker';
 export type { ProjectionWorker, ProjectionWorkerOptions, SinkHandle } from './worker';
+export { isRetriableKafkaError, provisionTopics } from './topics';
+export type { ProvisionOptions, ProvisionResult } from './topics';

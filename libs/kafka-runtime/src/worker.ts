@@ -11,6 +11,7 @@ import { startHealthServer } from './health-server';
 import type { HealthServer } from './health-server';
 import { createKafkaClient, toKafkaError } from './kafka-client';
 import { createWorkerMetrics } from './metrics';
+import { provisionTopics } from './topics';
 import type { WorkerMetrics } from './metrics';
 
 /** An opened sink and how to release it. */
@@ -252,20 +253,26 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       if (listed === undefined) return false;
       const existing = new Set(listed.value);
       missingTopics = wanted.filter((t) => !existing.has(t));
-      if (missingTopics.length === 0) return true;
-      if (config.kafka.createTopics) {
-        logger.info({ topics: missingTopics, partitions: config.kafka.topicPartitions }, 'creating missing topics');
-        const topics = missingTopics.map((topic) => ({
+      if (missingTopics.length === 0 || config.kafka.createTopics) {
+        if (missingTopics.length > 0)
+          logger.info({ topics: missingTopics, partitions: config.kafka.topicPartitions }, 'creating missing topics');
+        const topics = wanted.map((topic) => ({
           topic,
           numPartitions: config.kafka.topicPartitions,
           replicationFactor: config.kafka.topicReplicationFactor,
         }));
-        await retryRetriable('create topics', 'admin', () =>
-          admin!
-            .createTopics({ topics, waitForLeaders: true })
-            .catch((e: unknown) => Promise.reject(toKafkaError(e, 'create topics'))),
+        // Existing topics too: they may have been created a moment ago, by us or anyone, without leaders yet.
+        const ready = await retryRetriable('provision topics', 'admin', () =>
+          provisionTopics(admin!, topics, {
+            create: config.kafka.createTopics,
+            signal: abort.signal,
+            onRetry: (error, attempt) =>
+              logger.info({ attempt, cause: describeError(error) }, 'waiting for the topics to have leaders'),
+          }).catch((e: unknown) => Promise.reject(toKafkaError(e, 'provision topics'))),
         );
-        continue;
+        if (ready === undefined) return false;
+        missingTopics = [];
+        return !stopping();
       }
       if (Date.now() - lastComplaint > 60_000) {
         lastComplaint = Date.now();

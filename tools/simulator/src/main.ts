@@ -26,7 +26,7 @@ const prefix = env['KAFKA_NAME_PREFIX'] ?? '';
 function connections(): { kafka: Kafka; mongo: MongoClient; db: Db } {
   // Without a cluster given, the local infrastructure of tools/local-infra.
   const brokers = (env['KAFKA_BROKERS'] || '127.0.0.1:9092').split(',').filter(Boolean);
-  const kafka = new Kafka({ clientId: 'sc-simulator', brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const kafka = new Kafka({ clientId: 'sc-simulator', brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
   const mongo = new MongoClient(env['MONGO_URL'] || 'mongodb://127.0.0.1:27017', { serverSelectionTimeoutMS: 5000 });
   return { kafka, mongo, db: mongo.db(env['MONGO_DB'] ?? 'sc_read_models') };
 }

@@ -2,6 +2,8 @@ import type { Admin, Producer } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SimulatedRecord } from '@sc/event-simulator';
+import { provisionTopics } from '@sc/kafka-runtime';
+import { describeError } from '@sc/service-kit';
 
 /** One topic of deploy/topics.json. */
 export interface TopicDeclaration {
@@ -19,31 +21,31 @@ export function readTopicDeclaration(): TopicDeclaration[] {
 
 /**
  * Creates the declared topics that do not exist (idempotent), with the declared
- * partitions and configs; the replication factor is capped at the brokers there
- * are, and `partitions` overrides the declaration when given. Returns what it did.
+ * partitions and configs, and waits until every partition has a leader, whoever
+ * created them (the workers may be creating them at the same moment). The
+ * replication factor is capped at the brokers there are, and `partitions`
+ * overrides the declaration when given. Returns what it did.
  */
 export async function ensureTopics(admin: Admin, prefix: string, partitions?: number): Promise<string[]> {
   const declared = readTopicDeclaration();
   const brokers = (await admin.describeCluster()).brokers.length;
-  const existing = new Set(await admin.listTopics());
-  const missing = declared.filter((t) => !existing.has(`${prefix}${t.name}`));
-  if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({
-        topic: `${prefix}${t.name}`,
-        numPartitions: partitions ?? t.partitions,
-        replicationFactor: Math.min(t.replicationFactor, brokers),
-        configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-      })),
-    });
-  }
-  const report = declared.map((t) => `${prefix}${t.name}: ${missing.includes(t) ? 'created' : 'exists'}`);
-  const metadata = await admin.fetchTopicMetadata({ topics: declared.map((t) => `${prefix}${t.name}`) });
-  for (const topic of metadata.topics) {
-    const want = partitions ?? declared.find((t) => `${prefix}${t.name}` === topic.name)?.partitions;
-    if (want !== undefined && topic.partitions.length !== want)
-      report.push(`${topic.name}: has ${topic.partitions.length} partitions, declared ${want}`);
+  const result = await provisionTopics(
+    admin,
+    declared.map((t) => ({
+      topic: `${prefix}${t.name}`,
+      numPartitions: partitions ?? t.partitions,
+      replicationFactor: Math.min(t.replicationFactor, brokers),
+      configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+    })),
+    { onRetry: (error) => console.error(`waiting for the topics' leaders: ${describeError(error)}`) },
+  );
+  const report = declared.map(
+    (t) => `${prefix}${t.name}: ${result.created.includes(`${prefix}${t.name}`) ? 'created' : 'exists'}`,
+  );
+  for (const t of declared) {
+    const want = partitions ?? t.partitions;
+    const has = result.partitions.get(`${prefix}${t.name}`);
+    if (has !== want) report.push(`${prefix}${t.name}: has ${has} partitions, declared ${want}`);
   }
   return report;
 }

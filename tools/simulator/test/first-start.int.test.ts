@@ -1,0 +1,68 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { createTestNamespace } from '@sc/testing';
+
+const root = resolve(__dirname, '../../..');
+const infraCli = resolve(root, 'tools/local-infra/cli.mjs');
+
+/**
+ * The first `npm start` on a broker that has never run before: the workers create
+ * the topics while the simulator creates and produces to the same topics, right
+ * after Kafka came up. Each run of this test gets a broker of its own, started from
+ * scratch on side ports (the downloaded jars are shared), beside the usual MongoDB.
+ */
+describe('the first npm start on a fresh Kafka', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-fresh-kafka-'));
+  // Below the ephemeral range (32768+), so no client socket holds one of these ports.
+  const kafkaPort = 20000 + 2 * Math.floor(Math.random() * 5000);
+  const infraEnv = {
+    ...process.env,
+    LOCAL_INFRA_DIR: dir,
+    LOCAL_INFRA_CACHE_DIR: process.env['LOCAL_INFRA_CACHE_DIR'] ?? resolve(root, '.local-infra', 'cache'),
+    LOCAL_KAFKA_PORT: String(kafkaPort),
+    LOCAL_KAFKA_CONTROLLER_PORT: String(kafkaPort + 1),
+    LOCAL_KAFKA_HEAP: '512m',
+  };
+  const infra = (command: 'up' | 'down') =>
+    spawnSync(process.execPath, [infraCli, command, '--quiet', '--only', 'kafka'], {
+      env: infraEnv,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+
+  afterAll(() => {
+    infra('down');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('passes: topics created by the workers and the simulator at once, first produce waits for their leaders', async () => {
+    const started = infra('up');
+    expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 0, stderr: '' });
+
+    const ns = createTestNamespace('first');
+    const child = spawn(process.execPath, [resolve(root, 'tools/scripts/start.mjs'), '--once', '--scale', '50'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
+        MONGO_DB: ns.database,
+        START_HTTP_PORT_BASE: String(kafkaPort + 2),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect({ code, tail: code === 0 ? '' : output.slice(-3000) }).toEqual({ code: 0, tail: '' });
+    expect(output).toContain('=== summary ===');
+    expect(output).toContain('workers stopped cleanly');
+
+    const client = await MongoClient.connect(process.env['MONGO_URL']!);
+    await client.db(ns.database).dropDatabase();
+    await client.close();
+  });
+});
