@@ -19,5 +19,7 @@ runProjectionWorkerMain({
       projection: feedItemsProjection,
       logger,
       maxConflictRounds: config.processing.maxConflictRounds,
+      readConcern: config.mongo.readConcern,
+      writeConcern: config.mongo.writeConcern,
     }),
 });

@@ -34,6 +34,11 @@ export interface StreamOptions {
   readonly poisonRate: number;
   /** Share of events of types the contract does not list (ignored, but they use a version). */
   readonly unknownTypeRate?: number;
+  /**
+   * Share of entities whose second event overtakes their `*.created` (same key, so
+   * the same partition): dead-lettered as missing_entity, never applied.
+   */
+  readonly outOfOrderRate?: number;
   /** First `occurred_at`; each event is a few seconds after the previous one. */
   readonly start?: Date;
 }
@@ -139,13 +144,27 @@ export function generateStream(options: StreamOptions): SimulatedStream {
       if (poison) records.push(poison);
     }
     const draft = entity.pending.shift()!;
-    if (entity.pending.length === 0) active.splice(index, 1);
     const unknown = draft.unknown === true || random.chance(options.unknownTypeRate ?? 0);
+    // Out of order: the entity's second event overtakes its *.created (an order's confirmation, which later
+    // events need, never does). The worker must dead-letter it as missing_entity and never apply it.
+    const overtaking =
+      !unknown &&
+      draft.type.endsWith('.created') &&
+      entity.pending[0] !== undefined &&
+      !entity.pending[0].unknown &&
+      entity.pending[0].type !== 'order.confirmed' &&
+      random.chance(options.outOfOrderRate ?? 0)
+        ? entity.pending.shift()
+        : undefined;
+    if (entity.pending.length === 0) active.splice(index, 1);
+    if (overtaking) records.push(overtakingRecord(entity, overtaking, tick()));
     const event = emit(
       entity,
       unknown && !draft.unknown ? { type: `${entity.type}.audited`, payload: { by: 'system' }, unknown: true } : draft,
       tick(),
     );
+    // The overtaking event took version 2: the entity's next event is version 3.
+    if (overtaking) entity.version += 1;
     records.push(event);
     if (unknown && !draft.unknown) entity.pending.unshift(draft); // the real event still comes next
     if (random.chance(options.duplicateRate))
@@ -193,6 +212,28 @@ export function generateStream(options: StreamOptions): SimulatedStream {
       value,
       kind: draft.unknown ? 'ignored' : 'event',
       eventType: draft.type,
+    };
+  }
+
+  /** The entity's version-2 event, arriving before its version 1: a missing_entity dead letter. */
+  function overtakingRecord(entity: Entity, draft: Draft, at: Date): SimulatedRecord {
+    const value = JSON.stringify({
+      event_id: `evt_${entity.id}_2`,
+      event_type: draft.type,
+      entity_type: entity.type,
+      entity_id: entity.id,
+      entity_version: 2,
+      occurred_at: iso(at),
+      schema_version: 1,
+      payload: draft.payload,
+    });
+    return {
+      topic: DOMAIN_TOPICS[entity.type],
+      key: entity.id,
+      value,
+      kind: 'poison',
+      eventType: draft.type,
+      expectedReason: 'missing_entity',
     };
   }
 

@@ -11,6 +11,7 @@ const options = {
   staleRate: 0.05,
   poisonRate: 0.02,
   unknownTypeRate: 0.02,
+  outOfOrderRate: 0.1,
 };
 const decode = (r: { topic: string; key: string | null; value: string | null }) =>
   decodeRecord({
@@ -35,6 +36,21 @@ describe('generateStream', () => {
     }
     for (const record of stream.records.filter((r) => r.kind === 'ignored'))
       expect(decode(record).kind).toBe('ignored');
+  });
+
+  it('sends some entities’ version 2 before their version 1 (same key), expected as missing_entity', () => {
+    const overtaking = stream.records.filter(
+      (r) => r.kind === 'poison' && r.expectedReason === 'missing_entity' && !r.key!.includes('ghost'),
+    );
+    expect(overtaking.length).toBeGreaterThan(0);
+    for (const early of overtaking) {
+      const sameKey = stream.records.filter((r) => r.key === early.key && r.kind === 'event');
+      const versions = (r: { value: string | null }) =>
+        (JSON.parse(r.value!) as { entity_version: number }).entity_version;
+      expect(versions(early)).toBe(2);
+      expect(stream.records.indexOf(early)).toBeLessThan(stream.records.indexOf(sameKey[0]!));
+      expect(sameKey.map(versions)).not.toContain(2);
+    }
   });
 
   it('produces poison of every reason, the decoder rejecting those it can see', () => {

@@ -1,5 +1,5 @@
 import { decodeRecord } from '@sc/event-schemas';
-import { describeError, isRetriable } from '@sc/service-kit';
+import { ProjectionError, describeError } from '@sc/service-kit';
 import type { DeadLetterReason, DomainEvent } from '@sc/event-schemas';
 import type { IHeaders } from 'kafkajs';
 
@@ -11,28 +11,57 @@ export interface ChunkRecord {
   readonly headers?: IHeaders;
 }
 
+/** Why the sink refused an event. */
+export interface SinkRejection {
+  readonly rejection: DeadLetterReason;
+  readonly detail: string;
+}
+
 /** What the sink may say of one event. */
-export type SinkOutcome = 'applied' | 'stale' | { readonly rejection: DeadLetterReason; readonly detail: string };
+export type SinkOutcome = 'applied' | 'stale' | SinkRejection;
+
+/** A Kafka record's place, as the sink stores it in documents. */
+export interface RecordPosition {
+  /** The logical topic (without any name prefix). */
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** Options of {@link ProjectionSink.applyBatch}. */
+export interface SinkApplyOptions {
+  /** Where each event was read from, in the events' order. */
+  readonly positions?: readonly (RecordPosition | undefined)[];
+  /** Awaited before every write, with the events refused so far by their index: the runtime dead-letters them. */
+  readonly beforeWrite?: (
+    rejected: readonly { readonly index: number; readonly rejection: SinkRejection }[],
+  ) => Promise<void>;
+}
 
 /** Where the read model is written: the versioned store implements it. */
 export interface ProjectionSink<TEvent extends DomainEvent = DomainEvent> {
-  /** Applies events in order per entity; one outcome per event. Throws ProjectionErrors. */
+  /**
+   * Applies events in order per entity; one outcome per event. A record it has folded
+   * already (at or below a document's position) is `stale`. Throws ProjectionErrors.
+   */
   applyBatch(
     events: readonly TEvent[],
+    options?: SinkApplyOptions,
   ): Promise<{ readonly outcomes: readonly SinkOutcome[]; readonly conflicts: number; readonly commands: number }>;
   /** Throws unless the store answers. */
   ping(): Promise<void>;
 }
 
-/** One record's fate, for metrics, logs and the dead-letter topic. */
-export interface RecordVerdict {
+interface VerdictBase {
   readonly record: ChunkRecord;
-  readonly outcome: 'applied' | 'stale' | 'ignored' | 'dead_lettered';
   readonly eventType: string | undefined;
   readonly eventId: string | undefined;
-  readonly reason?: DeadLetterReason;
-  readonly detail?: string;
 }
+
+/** One record's fate, for metrics, logs and the dead-letter topic. */
+export type RecordVerdict =
+  | (VerdictBase & { readonly outcome: 'applied' | 'stale' | 'ignored'; readonly detail?: string })
+  | (VerdictBase & { readonly outcome: 'dead_lettered'; readonly reason: DeadLetterReason; readonly detail: string });
 
 /** A chunk after decoding: the events to hand to the sink and the verdicts known already. */
 export interface DecodedChunk<TEvent extends DomainEvent> {
@@ -119,36 +148,86 @@ export function judgeChunk<TEvent extends DomainEvent>(
 /** What {@link ProjectionSink.applyBatch} returns. */
 export type SinkResult = Awaited<ReturnType<ProjectionSink['applyBatch']>>;
 
+/** Thrown to unwind a chunk when the worker stops or the partition is revoked; nothing of it is committed. */
+export class ChunkStopped extends Error {
+  constructor() {
+    super('chunk abandoned: stopping or partition revoked');
+    this.name = 'ChunkStopped';
+  }
+}
+
+/** Options of {@link applyIsolating}. */
+export interface IsolatingOptions extends SinkApplyOptions {
+  /** False once the worker stops or loses the partition: the one-by-one pass ends with {@link ChunkStopped}. */
+  readonly keepGoing: () => boolean;
+  /** Told once when the sink refuses the whole batch for a non-retriable reason. */
+  readonly onRefused: (error: unknown) => void;
+}
+
 /**
  * Applies events through the sink. Retriable errors are thrown for the caller to
- * retry; a non-retriable refusal of the whole batch is narrowed down by applying
- * the events one by one, so only the events that cause it become `handler_error`
- * (and the rest are applied, in order).
+ * retry; a non-retriable refusal of the whole batch (an error the store proved to
+ * be caused by one document) is narrowed down by applying the events one by one,
+ * so only the events that cause it become `handler_error` (dead-lettered through
+ * `beforeWrite` before the next write, so no later write moves past them first),
+ * and the rest are applied, in order.
  */
 export async function applyIsolating<TEvent extends DomainEvent>(
   sink: ProjectionSink<TEvent>,
   events: readonly TEvent[],
-  onRefused: (error: unknown) => void,
+  options: IsolatingOptions,
 ): Promise<SinkResult> {
+  const { positions } = options;
+  // An error of the dead-letter step inside a write is never the store refusing a document.
+  let hookFailure: unknown;
+  const beforeWrite =
+    options.beforeWrite &&
+    (async (rejected: Parameters<NonNullable<SinkApplyOptions['beforeWrite']>>[0]) => {
+      try {
+        await options.beforeWrite!(rejected);
+      } catch (error) {
+        hookFailure ??= error;
+        throw error;
+      }
+    });
+  /** Only a store's non-retriable ProjectionError proves one document at fault; anything else is retried. */
+  const rethrowUnlessRefusal = (error: unknown): void => {
+    if (hookFailure !== undefined) throw hookFailure;
+    if (error instanceof ProjectionError && !error.retriable) return;
+    if (error instanceof ProjectionError) throw error;
+    throw new ProjectionError('SINK_FAILED', `the sink failed: ${describeError(error)}`, {
+      retriable: true,
+      cause: error,
+    });
+  };
   try {
-    return await sink.applyBatch(events);
+    return await sink.applyBatch(events, { ...(positions && { positions }), ...(beforeWrite && { beforeWrite }) });
   } catch (error) {
-    if (isRetriable(error)) throw error;
-    onRefused(error);
+    rethrowUnlessRefusal(error);
+    options.onRefused(error);
     const outcomes: SinkOutcome[] = [];
     let conflicts = 0;
     let commands = 0;
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
+      if (!options.keepGoing()) throw new ChunkStopped();
+      const position = positions?.[index];
       try {
-        const single = await sink.applyBatch([event]);
+        const single = await sink.applyBatch([event], {
+          ...(position && { positions: [position] }),
+          ...(beforeWrite && {
+            beforeWrite: (rejected) => beforeWrite(rejected.map((r) => ({ index, rejection: r.rejection }))),
+          }),
+        });
         outcomes.push(
           single.outcomes[0] ?? { rejection: 'handler_error', detail: 'the store returned no outcome for this event' },
         );
         conflicts += single.conflicts;
         commands += single.commands;
       } catch (singleError) {
-        if (isRetriable(singleError)) throw singleError;
-        outcomes.push({ rejection: 'handler_error', detail: describeError(singleError) });
+        rethrowUnlessRefusal(singleError);
+        const rejection: SinkRejection = { rejection: 'handler_error', detail: describeError(singleError) };
+        outcomes.push(rejection);
+        await beforeWrite?.([{ index, rejection }]);
       }
     }
     return { outcomes, conflicts, commands };

@@ -37,6 +37,15 @@ export function createWorkerEnvSchema(defaults: WorkerDefaults) {
       KAFKA_MAX_WAIT_MS: envInt(10, 30_000).default(500),
       KAFKA_MAX_BYTES_PER_PARTITION: envInt(1_024, 100 * 1_048_576).default(1_048_576),
       MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, { message: 'must start with mongodb:// or mongodb+srv://' }),
+      MONGO_READ_CONCERN: z
+        .enum(['local', 'majority', 'linearizable', 'available', 'snapshot'], {
+          message: 'must be local, majority, linearizable, available or snapshot',
+        })
+        .default('majority'),
+      MONGO_WRITE_CONCERN: z
+        .string()
+        .regex(/^(majority|\d+)$/, { message: 'must be majority or a number of nodes' })
+        .default('majority'),
       MONGO_DB: z
         .string()
         .regex(/^[^/\\. "$]{1,63}$/, { message: 'must be a valid MongoDB database name' })
@@ -46,6 +55,7 @@ export function createWorkerEnvSchema(defaults: WorkerDefaults) {
       LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
       PARTITIONS_CONCURRENCY: envInt(1, 1_000).default(3),
       MAX_EVENTS_PER_WRITE: envInt(1, 10_000).default(500),
+      DEAD_LETTER_MAX_BATCH_BYTES: envInt(1_024, 100 * 1_048_576).default(512 * 1_024),
       RETRY_INITIAL_MS: envInt(1, 60_000).default(200),
       RETRY_MAX_MS: envInt(1, 600_000).default(30_000),
       STORE_MAX_CONFLICT_ROUNDS: envInt(0, 100).default(5),
@@ -87,12 +97,18 @@ export function createWorkerEnvSchema(defaults: WorkerDefaults) {
         maxWaitMs: env.KAFKA_MAX_WAIT_MS,
         maxBytesPerPartition: env.KAFKA_MAX_BYTES_PER_PARTITION,
       },
-      mongo: { url: env.MONGO_URL, database: env.MONGO_DB },
+      mongo: {
+        url: env.MONGO_URL,
+        database: env.MONGO_DB,
+        readConcern: env.MONGO_READ_CONCERN,
+        writeConcern: /^\d+$/.test(env.MONGO_WRITE_CONCERN) ? Number(env.MONGO_WRITE_CONCERN) : ('majority' as const),
+      },
       http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
       logLevel: env.LOG_LEVEL,
       processing: {
         partitionsConcurrency: env.PARTITIONS_CONCURRENCY,
         maxEventsPerWrite: env.MAX_EVENTS_PER_WRITE,
+        maxDeadLetterBatchBytes: env.DEAD_LETTER_MAX_BATCH_BYTES,
         maxConflictRounds: env.STORE_MAX_CONFLICT_ROUNDS,
       },
       retry: { initialMs: env.RETRY_INITIAL_MS, maxMs: env.RETRY_MAX_MS },

@@ -1,5 +1,31 @@
-export { applyIsolating, decodeChunk, judgeChunk } from './chunk';
-export type { ChunkRecord, DecodedChunk, ProjectionSink, RecordVerdict, SinkOutcome, SinkResult } from './chunk';
+export { ChunkStopped, applyIsolating, decodeChunk, judgeChunk } from './chunk';
+export type {
+  ChunkRecord,
+  DecodedChunk,
+  IsolatingOptions,
+  ProjectionSink,
+  RecordPosition,
+  RecordVerdict,
+  SinkApplyOptions,
+  SinkOutcome,
+  SinkRejection,
+  SinkResult,
+} from './chunk';
+export { createChunkProcessor } from './chunk-processor';
+export type { ChunkProcessor, ChunkProcessorOptions, ChunkResult, ChunkSource } from './chunk-processor';
+export {
+  DEAD_LETTER_REFUSED,
+  batchesUnder,
+  deadLetterRefusal,
+  messageBytes,
+  operatorActionOf,
+  sendDeadLetters,
+} from './dead-letter-sender';
+export type { DeadLetterProducer } from './dead-letter-sender';
+export { keepHeartbeating } from './heartbeat';
+export type { HeartbeatKeeper } from './heartbeat';
+export { createRetrier } from './retrier';
+export type { Attempted, Retrier, RetrierOptions, RunOptions } from './retrier';
 export { REQUIRED_WORKER_ENV_VARS, WORKER_ENV_VARS, createWorkerEnvSchema, loadWorkerConfig } from './config';
 export type { WorkerConfig, WorkerDefaults } from './config';
 export { buildDeadLetterMessage } from './dead-letter';

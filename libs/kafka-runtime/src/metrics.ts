@@ -14,6 +14,7 @@ export interface WorkerMetrics {
   readonly storeCommands: Counter;
   readonly storeConflicts: Counter;
   readonly retries: Counter<'operation'>;
+  readonly rebalances: Counter;
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly ready: Gauge;
   /** A bounded label value for an event type, so bad input cannot explode the series count. */
@@ -75,6 +76,11 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
       name: 'sc_projection_retries_total',
       help: 'Retries after infrastructure errors, by operation.',
       labelNames: ['operation'],
+      registers,
+    }),
+    rebalances: new Counter({
+      name: 'sc_projection_group_joins_total',
+      help: 'Times this worker joined its consumer group: 1 after start, each further one a rebalance.',
       registers,
     }),
     lag: new Gauge({

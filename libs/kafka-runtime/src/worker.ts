@@ -1,18 +1,21 @@
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { deadLetterTopicOf } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
-import { ProjectionError, backoffDelay, describeError, isRetriable, sleep } from '@sc/service-kit';
+import { describeError, sleep } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
-import { applyIsolating, decodeChunk, judgeChunk } from './chunk';
-import type { ChunkRecord, ProjectionSink, SinkOutcome } from './chunk';
+import type { ProjectionSink } from './chunk';
+import { createChunkProcessor } from './chunk-processor';
+import type { ChunkProcessor } from './chunk-processor';
 import type { WorkerConfig } from './config';
-import { buildDeadLetterMessage } from './dead-letter';
+import { operatorActionOf } from './dead-letter-sender';
 import { startHealthServer } from './health-server';
 import type { HealthServer } from './health-server';
+import { keepHeartbeating } from './heartbeat';
 import { createKafkaClient, toKafkaError } from './kafka-client';
 import { createWorkerMetrics } from './metrics';
-import { provisionTopics } from './topics';
 import type { WorkerMetrics } from './metrics';
+import { createRetrier } from './retrier';
+import { provisionTopics } from './topics';
 
 /** An opened sink and how to release it. */
 export interface SinkHandle<TEvent extends DomainEvent> {
@@ -49,9 +52,11 @@ export interface ProjectionWorker {
   httpPort(): number | undefined;
 }
 
-interface RetryOutcome<T> {
-  readonly value: T;
-  readonly attempts: number;
+/** Kafka clients, opened together: none exists without the others. */
+interface KafkaConnections {
+  readonly admin: Admin;
+  readonly producer: Producer;
+  readonly consumer: Consumer;
 }
 
 const READINESS_PING_TIMEOUT_MS = 2000;
@@ -75,182 +80,74 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     physical.startsWith(prefix) ? physical.slice(prefix.length) : physical;
   const metrics = createWorkerMetrics(projection);
   const abort = new AbortController();
+  const stopping = (): boolean => abort.signal.aborted;
+  const retrier = createRetrier({
+    policy: config.retry,
+    logger,
+    signal: abort.signal,
+    onRetry: (operation) => metrics.retries.inc({ operation }),
+    holdsOn: operatorActionOf,
+  });
 
   let health: HealthServer | undefined;
   let sinkHandle: SinkHandle<TEvent> | undefined;
-  let admin: Admin | undefined;
-  let producer: Producer | undefined;
-  let consumer: Consumer | undefined;
+  let kafka: KafkaConnections | undefined;
   let joined = false;
   let crashed = false;
   let missingTopics: string[] = [];
   let stopPromise: Promise<void> | undefined;
-  const retrying = new Map<string, string>();
 
-  const stopping = (): boolean => abort.signal.aborted;
-
-  /** Runs `fn` until it succeeds; retriable errors wait with backoff, others are thrown. Undefined if told to give up. */
-  async function retryRetriable<T>(
-    operation: string,
-    key: string,
-    fn: () => Promise<T>,
-    keepGoing: () => boolean = () => !stopping(),
-    whileWaiting?: () => Promise<void>,
-  ): Promise<RetryOutcome<T> | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const value = await fn();
-        if (retrying.delete(key)) logger.info({ operation, key, attempts: attempt }, `${operation}: recovered`);
-        return { value, attempts: attempt };
-      } catch (error) {
-        if (!isRetriable(error)) {
-          retrying.delete(key);
-          throw error;
-        }
-        const delayMs = backoffDelay(attempt, config.retry);
-        retrying.set(key, `${operation} failing (attempt ${attempt})`);
-        metrics.retries.inc({ operation });
-        const located = error instanceof ProjectionError ? { code: error.code, context: error.context } : {};
-        logger.warn(
-          { operation, key, attempt, delayMs, ...located, cause: describeError(error) },
-          `${operation} failed; retrying`,
-        );
-        await sleep(delayMs, abort.signal);
-        if (!keepGoing()) {
-          retrying.delete(key);
-          return undefined;
-        }
-        await whileWaiting?.();
-      }
-    }
-  }
-
-  /** Processes one chunk of one partition; false when it must not be committed (stopping, revoked). */
-  async function processChunk(payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
+  async function eachBatch(chunks: ChunkProcessor, payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const where = { topic: batch.topic, partition: batch.partition };
-    const key = `${batch.topic}/${batch.partition}`;
-    const keepGoing = (): boolean => isRunning() && !isStale() && !stopping();
-    const stopTimer = metrics.batchDuration.startTimer();
-    const records: ChunkRecord[] = messages.map((m) => ({
-      offset: m.offset,
-      key: m.key,
-      value: m.value,
-      headers: m.headers,
-    }));
-    const decoded = decodeChunk<TEvent>(logicalTopic(batch.topic), records);
-
-    let outcomes: readonly SinkOutcome[] = [];
-    let attempts = 1;
-    if (decoded.events.length > 0) {
-      const sink = sinkHandle!.sink;
-      const applied = await retryRetriable(
-        'write to store',
-        key,
-        // The error carries the partition and the chunk's first offset into the retry log.
-        () =>
-          applyIsolating(sink, decoded.events, (error) =>
-            logger.error(
-              { ...where, events: decoded.events.length, cause: describeError(error) },
-              'store refused the batch; applying its events one by one',
-            ),
-          ).catch((e: unknown) =>
-            Promise.reject(e instanceof ProjectionError ? e.withContext({ ...where, offset: records[0]?.offset }) : e),
-          ),
-        keepGoing,
-        heartbeat,
-      );
-      if (applied === undefined) return false;
-      outcomes = applied.value.outcomes;
-      attempts = applied.attempts;
-      metrics.storeCommands.inc(applied.value.commands);
-      metrics.storeConflicts.inc(applied.value.conflicts);
-    }
-
-    const verdicts = judgeChunk(decoded, outcomes);
-    const dead = verdicts.filter((v) => v.outcome === 'dead_lettered');
-    if (dead.length > 0) {
-      const failedAt = new Date();
-      const messagesOut = dead.map((v) =>
-        buildDeadLetterMessage(
-          { ...where, ...v.record },
-          {
-            reason: v.reason ?? 'handler_error',
-            detail: v.detail ?? '',
-            consumerGroup: groupId,
-            attempt: attempts,
-            failedAt,
-          },
-        ),
-      );
-      const sent = await retryRetriable(
-        'send to dead-letter topic',
-        key,
-        () =>
-          producer!
-            .send({ topic: deadLetterTopic, acks: -1, messages: messagesOut })
-            .catch((e: unknown) => Promise.reject(toKafkaError(e, `send to ${deadLetterTopic}`, where))),
-        keepGoing,
-        heartbeat,
-      );
-      if (sent === undefined) return false;
-      for (const v of dead) {
-        logger.warn(
+    const heartbeats = keepHeartbeating(heartbeat, config.kafka.heartbeatIntervalMs, (error) =>
+      logger.info({ ...where, cause: describeError(error) }, 'heartbeat refused (rebalance); leaving the batch'),
+    );
+    const keepGoing = (): boolean => isRunning() && !isStale() && !stopping() && !heartbeats.failed();
+    const size = config.processing.maxEventsPerWrite;
+    try {
+      for (let start = 0; start < batch.messages.length; start += size) {
+        if (!keepGoing()) return;
+        const chunk = batch.messages.slice(start, start + size);
+        const result = await chunks.process(chunk, {
+          ...where,
+          logicalTopic: logicalTopic(batch.topic),
+          keepGoing,
+        });
+        if (result.status === 'stopped') return;
+        const last = chunk[chunk.length - 1]!.offset;
+        // Resolved only now: the store and the dead-letter topic have acknowledged everything up to `last`.
+        resolveOffset(last);
+        await commitOffsetsIfNecessary();
+        metrics.lag.set(
+          { topic: batch.topic, partition: String(batch.partition) },
+          Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
+        );
+        logger.debug(
           {
             ...where,
-            offset: v.record.offset,
-            eventId: v.eventId,
-            eventType: v.eventType,
-            reason: v.reason,
-            detail: v.detail,
-            deadLetterTopic,
+            fromOffset: chunk[0]?.offset,
+            toOffset: last,
+            records: chunk.length,
+            attempts: result.storeAttempts,
           },
-          'record dead-lettered',
+          'chunk processed',
         );
       }
-    }
-
-    metrics.consumed.inc({ topic: batch.topic }, records.length);
-    metrics.batchSize.observe(records.length);
-    for (const v of verdicts) {
-      metrics.events.inc({ event_type: metrics.eventTypeLabel(v.eventType), outcome: v.outcome });
-      if (v.reason) metrics.deadLettered.inc({ reason: v.reason });
-    }
-    stopTimer();
-    logger.debug(
-      { ...where, fromOffset: records[0]?.offset, toOffset: records.at(-1)?.offset, records: records.length, attempts },
-      'chunk processed',
-    );
-    return true;
-  }
-
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-    const size = config.processing.maxEventsPerWrite;
-    for (let start = 0; start < batch.messages.length; start += size) {
-      if (!isRunning() || isStale() || stopping()) return;
-      const chunk = batch.messages.slice(start, start + size);
-      if (!(await processChunk(payload, chunk))) return;
-      const last = chunk[chunk.length - 1]!.offset;
-      // Resolved only now: the store and the dead-letter topic have acknowledged everything up to `last`.
-      resolveOffset(last);
-      await commitOffsetsIfNecessary();
-      metrics.lag.set(
-        { topic: batch.topic, partition: String(batch.partition) },
-        Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
-      );
-      await heartbeat();
+    } finally {
+      heartbeats.stop();
     }
   }
 
-  async function waitForTopics(): Promise<boolean> {
+  /** Waits until the topics exist (creating them if configured) and every partition has a leader. */
+  async function waitForTopics(admin: Admin): Promise<boolean> {
     const wanted = [...sourceTopics, deadLetterTopic];
     let lastComplaint = 0;
     while (!stopping()) {
-      const listed = await retryRetriable('list topics', 'admin', () =>
-        admin!.listTopics().catch((e: unknown) => Promise.reject(toKafkaError(e, 'list topics'))),
+      const listed = await retrier.run('list topics', 'admin', () =>
+        admin.listTopics().catch((e: unknown) => Promise.reject(toKafkaError(e, 'list topics'))),
       );
-      if (listed === undefined) return false;
+      if (listed.status === 'stopped') return false;
       const existing = new Set(listed.value);
       missingTopics = wanted.filter((t) => !existing.has(t));
       if (missingTopics.length === 0 || config.kafka.createTopics) {
@@ -262,15 +159,15 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
           replicationFactor: config.kafka.topicReplicationFactor,
         }));
         // Existing topics too: they may have been created a moment ago, by us or anyone, without leaders yet.
-        const ready = await retryRetriable('provision topics', 'admin', () =>
-          provisionTopics(admin!, topics, {
+        const ready = await retrier.run('provision topics', 'admin', () =>
+          provisionTopics(admin, topics, {
             create: config.kafka.createTopics,
             signal: abort.signal,
             onRetry: (error, attempt) =>
               logger.info({ attempt, cause: describeError(error) }, 'waiting for the topics to have leaders'),
           }).catch((e: unknown) => Promise.reject(toKafkaError(e, 'provision topics'))),
         );
-        if (ready === undefined) return false;
+        if (ready.status === 'stopped') return false;
         missingTopics = [];
         return !stopping();
       }
@@ -290,10 +187,10 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     const reasons: string[] = [];
     if (crashed) reasons.push('consumer crashed');
     if (!sinkHandle) reasons.push('store not connected');
-    if (!consumer) reasons.push('Kafka not connected');
+    if (!kafka) reasons.push('Kafka not connected');
     if (missingTopics.length > 0) reasons.push(`missing topics: ${missingTopics.join(', ')}`);
     if (!joined) reasons.push('consumer group not joined');
-    reasons.push(...retrying.values());
+    reasons.push(...retrier.reasons());
     if (sinkHandle) {
       const timeout = sleep(READINESS_PING_TIMEOUT_MS).then(() => Promise.reject(new Error('store ping timed out')));
       await Promise.race([sinkHandle.sink.ping(), timeout]).catch((error: unknown) =>
@@ -304,30 +201,10 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     return reasons;
   }
 
-  async function start(): Promise<void> {
-    health = await startHealthServer(
-      { isAlive: () => !crashed, notReadyReasons, registry: metrics.registry },
-      config.http.host,
-      config.http.port,
-    );
-    logger.info(
-      { port: health.port, topics: sourceTopics, deadLetterTopic },
-      'probes listening on /livez /readyz /metrics',
-    );
-
-    const opened = await retryRetriable('open store', 'store', options.openSink);
-    if (opened === undefined) return;
-    sinkHandle = opened.value;
-    // stop() may have come while the store was opening: it closes what exists by then.
-    if (stopping()) {
-      await sinkHandle.close();
-      return;
-    }
-
-    const kafka = createKafkaClient(config.kafka, logger);
-    admin = kafka.admin();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    consumer = kafka.consumer({
+  /** Creates the Kafka clients and follows the consumer's group events. */
+  function createKafkaConnections(): KafkaConnections {
+    const client = createKafkaClient(config.kafka, logger);
+    const consumer = client.consumer({
       groupId,
       sessionTimeout: config.kafka.sessionTimeoutMs,
       heartbeatInterval: config.kafka.heartbeatIntervalMs,
@@ -338,6 +215,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, (event) => {
       joined = true;
+      metrics.rebalances.inc();
       logger.info(
         { memberId: event.payload.memberId, assignment: event.payload.memberAssignment },
         'joined consumer group',
@@ -360,22 +238,64 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       logger.fatal({ cause: describeError(error) }, 'consumer crashed and will not restart');
       options.onFatal?.(error);
     });
+    return {
+      admin: client.admin(),
+      producer: client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      consumer,
+    };
+  }
 
-    const connected = await retryRetriable('connect to Kafka', 'kafka', () =>
-      Promise.all([admin!.connect(), producer!.connect(), consumer!.connect()]).catch((e: unknown) =>
-        Promise.reject(toKafkaError(e, 'connect')),
+  async function start(): Promise<void> {
+    health = await startHealthServer(
+      { isAlive: () => !crashed, notReadyReasons, registry: metrics.registry },
+      config.http.host,
+      config.http.port,
+    );
+    logger.info(
+      { port: health.port, topics: sourceTopics, deadLetterTopic },
+      'probes listening on /livez /readyz /metrics',
+    );
+
+    const opened = await retrier.run('open store', 'store', options.openSink);
+    if (opened.status === 'stopped') return;
+    sinkHandle = opened.value;
+    // stop() may have come while the store was opening: it closes what exists by then.
+    if (stopping()) {
+      await sinkHandle.close();
+      return;
+    }
+
+    const connections = createKafkaConnections();
+    kafka = connections;
+    const connected = await retrier.run('connect to Kafka', 'kafka', () =>
+      Promise.all([connections.admin.connect(), connections.producer.connect(), connections.consumer.connect()]).catch(
+        (e: unknown) => Promise.reject(toKafkaError(e, 'connect')),
       ),
     );
-    if (connected === undefined || !(await waitForTopics()) || stopping()) return;
+    if (connected.status === 'stopped' || !(await waitForTopics(connections.admin)) || stopping()) return;
 
-    await consumer.subscribe({ topics: sourceTopics, fromBeginning: true });
-    await consumer.run({
+    const chunks = createChunkProcessor<TEvent>({
+      sink: sinkHandle.sink,
+      deadLetters: {
+        send: async (topic, messages) => {
+          await connections.producer.send({ topic, acks: -1, messages });
+        },
+      },
+      deadLetterTopic,
+      consumerGroup: groupId,
+      maxDeadLetterBatchBytes: config.processing.maxDeadLetterBatchBytes,
+      retrier,
+      logger,
+      metrics,
+    });
+    await connections.consumer.subscribe({ topics: sourceTopics, fromBeginning: true });
+    await connections.consumer.run({
       partitionsConsumedConcurrently: config.processing.partitionsConcurrency,
       eachBatchAutoResolve: false,
       autoCommit: true,
       // Commit as soon as anything is resolved: each chunk is committed once it is acknowledged.
       autoCommitThreshold: 1,
-      eachBatch,
+      eachBatch: (payload) => eachBatch(chunks, payload),
     });
     logger.info({ groupId, topics: sourceTopics }, 'consuming');
   }
@@ -391,10 +311,11 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
           logger.warn({ cause: describeError(error) }, `${what} failed during stop`);
         }
       };
+      const connections = kafka;
       // disconnect() waits for the running eachBatch, which stops at its next chunk boundary.
-      await quietly('consumer disconnect', consumer && (() => consumer!.disconnect()));
-      await quietly('producer disconnect', producer && (() => producer!.disconnect()));
-      await quietly('admin disconnect', admin && (() => admin!.disconnect()));
+      await quietly('consumer disconnect', connections && (() => connections.consumer.disconnect()));
+      await quietly('producer disconnect', connections && (() => connections.producer.disconnect()));
+      await quietly('admin disconnect', connections && (() => connections.admin.disconnect()));
       await quietly('store close', sinkHandle?.close);
       await quietly('probe server close', health?.close);
       metrics.ready.set(0);

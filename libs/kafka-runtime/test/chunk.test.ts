@@ -1,7 +1,7 @@
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { ProjectionError } from '@sc/service-kit';
-import { applyIsolating, buildDeadLetterMessage, decodeChunk, judgeChunk } from '../src';
-import type { ChunkRecord } from '../src';
+import { ChunkStopped, applyIsolating, buildDeadLetterMessage, decodeChunk, judgeChunk } from '../src';
+import type { ChunkRecord, SinkApplyOptions } from '../src';
 
 const event = (version: number, type = 'user.stats_changed', payload: object = { follower_count: version }) => ({
   event_id: `e${version}`,
@@ -37,7 +37,7 @@ describe('decodeChunk and judgeChunk', () => {
 
   it('gives one verdict per record, joining the sink outcomes with the decoder rejections', () => {
     const verdicts = judgeChunk(decoded, ['applied', { rejection: 'missing_entity', detail: 'no card' }]);
-    expect(verdicts.map((v) => [v.record.offset, v.outcome, v.reason ?? null])).toEqual([
+    expect(verdicts.map((v) => [v.record.offset, v.outcome, v.outcome === 'dead_lettered' ? v.reason : null])).toEqual([
       ['10', 'applied', null],
       ['11', 'dead_lettered', 'invalid_json'],
       ['12', 'ignored', null],
@@ -97,7 +97,12 @@ describe('applyIsolating', () => {
 
   it('narrows a non-retriable refusal down to the event that causes it', async () => {
     const refusals: unknown[] = [];
-    const result = await applyIsolating(refusing(3), events, (e) => refusals.push(e));
+    const deadLettered: unknown[] = [];
+    const result = await applyIsolating(refusing(3), events, {
+      keepGoing: () => true,
+      onRefused: (e) => refusals.push(e),
+      beforeWrite: async (rejected) => void deadLettered.push(...rejected),
+    });
     expect(result.outcomes).toEqual([
       'applied',
       { rejection: 'handler_error', detail: '[STORE_REJECTED] ProjectionError: refused v3' },
@@ -105,10 +110,51 @@ describe('applyIsolating', () => {
     ]);
     expect(result.commands).toBe(4);
     expect(refusals).toHaveLength(1);
+    // Handed over for dead-lettering before the next event was written.
+    expect(deadLettered).toEqual([{ index: 1, rejection: result.outcomes[1] }]);
+  });
+
+  it('stops the one-by-one pass when the partition is no longer ours', async () => {
+    let calls = 0;
+    await expect(
+      applyIsolating(refusing(3), events, { keepGoing: () => ++calls < 2, onRefused: () => undefined }),
+    ).rejects.toBeInstanceOf(ChunkStopped);
+  });
+
+  it('retries, never isolates, an error that is not a store refusal (unknown means retriable)', async () => {
+    const broken = { ...refusing(0), applyBatch: async () => Promise.reject(new TypeError('socket hang up')) };
+    await expect(
+      applyIsolating(broken, events, { keepGoing: () => true, onRefused: () => undefined }),
+    ).rejects.toMatchObject({
+      code: 'SINK_FAILED',
+      retriable: true,
+    });
+  });
+
+  it('never takes a failure of the dead-letter step for a refusal of the store', async () => {
+    const failure = new Error('dead-letter topic gone');
+    const sink = {
+      ping: async () => undefined,
+      applyBatch: async (_batch: unknown, options?: SinkApplyOptions) => {
+        await options?.beforeWrite?.([]);
+        return { outcomes: [], conflicts: 0, commands: 0 };
+      },
+    };
+    const refusals: unknown[] = [];
+    await expect(
+      applyIsolating(sink, events, {
+        keepGoing: () => true,
+        onRefused: (e) => refusals.push(e),
+        beforeWrite: () => Promise.reject(failure),
+      }),
+    ).rejects.toBe(failure);
+    expect(refusals).toEqual([]);
   });
 
   it('leaves retriable errors to the caller, who retries the whole batch', async () => {
-    await expect(applyIsolating(refusing(3, true), events, () => undefined)).rejects.toMatchObject({
+    await expect(
+      applyIsolating(refusing(3, true), events, { keepGoing: () => true, onRefused: () => undefined }),
+    ).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
       retriable: true,
     });

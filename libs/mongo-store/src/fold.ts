@@ -1,5 +1,5 @@
-import { isRejection } from './projection';
-import type { ProjectionDefinition, Rejection, VersionStamp, VersionedEvent } from './projection';
+import { alreadyFolded, isRejection } from './projection';
+import type { ProjectionDefinition, Rejection, SourcePosition, VersionStamp, VersionedEvent } from './projection';
 
 /** What happened to one event of a batch. */
 export type EventOutcome = 'applied' | 'stale' | Rejection;
@@ -17,18 +17,24 @@ export interface FoldResult<TDoc> {
 /**
  * Applies events, in order, to one document with the contract's version rule:
  * an event not newer than the document is stale; the rest go through `evolve`.
+ * With `positions` (one per event), a record the document has folded already (same
+ * partition, offset at or below the document's position) is stale too, whatever
+ * the version rule would say: its first delivery decided its fate, and a rejection
+ * was dead-lettered before the write that moved the position past it.
  * Pure: no IO, the input document is not mutated.
  */
 export function foldEvents<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
   projection: Pick<ProjectionDefinition<TEvent, TDoc>, 'evolve'>,
   document: TDoc | null,
   events: readonly TEvent[],
+  positions?: readonly (SourcePosition | undefined)[],
 ): FoldResult<TDoc> {
   let current = document;
   let changed = false;
   const outcomes: EventOutcome[] = [];
-  for (const event of events) {
-    if (current !== null && event.entity_version <= current.entity_version) {
+  for (const [i, event] of events.entries()) {
+    const position = positions?.[i];
+    if (alreadyFolded(document, position) || (current !== null && event.entity_version <= current.entity_version)) {
       outcomes.push('stale');
       continue;
     }
@@ -51,6 +57,7 @@ export function foldEvents<TEvent extends VersionedEvent, TDoc extends VersionSt
       entity_version: event.entity_version,
       last_event_id: event.event_id,
       updated_at: event.occurred_at,
+      ...(position === undefined ? {} : { last_event_position: position }),
     } as unknown as TDoc;
     changed = true;
     outcomes.push('applied');

@@ -1,3 +1,10 @@
+/** Where a record sits in Kafka: the topic (without any name prefix), partition and offset. */
+export interface SourcePosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
 /** The fields the store maintains on every read-model document. */
 export interface VersionStamp {
   /** `entity_version` of the last event applied. */
@@ -6,6 +13,32 @@ export interface VersionStamp {
   readonly last_event_id: string;
   /** `occurred_at` of the last event applied. */
   readonly updated_at: Date;
+  /**
+   * Where the last event applied was read from, when it came from Kafka. A record of the
+   * same topic and partition at or below it was processed already (see {@link alreadyFolded}).
+   */
+  readonly last_event_position?: SourcePosition;
+}
+
+/** The document field that holds {@link VersionStamp.last_event_position}. */
+export const POSITION_FIELD = 'last_event_position';
+
+/**
+ * True when the record at `position` was folded into `document` already: same topic
+ * and partition, at or below the document's position. A redelivered record is then
+ * recognised as processed instead of being judged again against the state its own
+ * first delivery wrote. Across partitions (after a change of partition count) the
+ * positions say nothing, and the version rule alone decides.
+ */
+export function alreadyFolded(document: VersionStamp | null, position: SourcePosition | undefined): boolean {
+  const stored = document?.last_event_position;
+  return (
+    stored !== undefined &&
+    position !== undefined &&
+    stored.topic === position.topic &&
+    stored.partition === position.partition &&
+    position.offset <= stored.offset
+  );
 }
 
 /** What the store needs to know of an event: its identity and version. */

@@ -1,11 +1,13 @@
-import { MongoBulkWriteError, MongoClient } from 'mongodb';
-import type { AnyBulkWriteOperation, Collection, Db, Document, MongoClientOptions } from 'mongodb';
+import { MongoClient } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db, Document, MongoClientOptions, ReadConcernLevel, W } from 'mongodb';
 import type { Logger } from '@sc/service-kit';
-import { StoreError, toStoreError } from './errors';
+import { DUPLICATE_KEY, StoreError, documentCausedWriteErrors, toStoreError } from './errors';
 import { foldEvents, groupByKey } from './fold';
 import type { EventOutcome } from './fold';
-import type { ProjectionDefinition, VersionStamp, VersionedEvent } from './projection';
+import { isRejection } from './projection';
+import type { ProjectionDefinition, Rejection, SourcePosition, VersionStamp, VersionedEvent } from './projection';
 import { ensureIndexes } from './indexes';
+import { redactMongoUrl } from './redact';
 
 /** Figures of one {@link VersionedStore.applyBatch} call. */
 export interface BatchResult {
@@ -22,6 +24,27 @@ export interface BatchResult {
   readonly written: number;
 }
 
+/** An event the fold refused, by its index in the batch. */
+export interface IndexedRejection {
+  readonly index: number;
+  readonly rejection: Rejection;
+}
+
+/** Options of one {@link VersionedStore.applyBatch} call. */
+export interface ApplyOptions {
+  /**
+   * Where each event was read from (same order as the events). Stored in the
+   * documents, so that a redelivered record is recognised as processed already.
+   */
+  readonly positions?: readonly (SourcePosition | undefined)[];
+  /**
+   * Called before every write with the events refused so far (by the fold of that
+   * round); the write waits for it. The runtime dead-letters them there, so that no
+   * document moves past a rejected record before its dead letter is durable.
+   */
+  readonly beforeWrite?: (rejected: readonly IndexedRejection[]) => Promise<void>;
+}
+
 /** A read model's documents, written with the version rule and optimistic concurrency. */
 export interface VersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp> {
   readonly collection: Collection<Document>;
@@ -31,7 +54,7 @@ export interface VersionedStore<TEvent extends VersionedEvent, TDoc extends Vers
    * Folds a batch of events into their documents: one read, one unordered bulk write,
    * re-read and re-fold on lost races. Throws a {@link StoreError}.
    */
-  applyBatch(events: readonly TEvent[]): Promise<BatchResult>;
+  applyBatch(events: readonly TEvent[], options?: ApplyOptions): Promise<BatchResult>;
   /** Reads one document by key (for tests and tools). */
   findByKey(key: Readonly<Record<string, string>>): Promise<TDoc | null>;
   /** Throws unless the server answers. */
@@ -51,12 +74,19 @@ export interface VersionedStoreOptions<TEvent extends VersionedEvent, TDoc exten
    * beyond its pool, so {@link openVersionedStore} lowers this there.
    */
   readonly maxUpdatesPerCommand?: number;
+  /** Read concern of the reads that decide stale or applied. Default `majority`. */
+  readonly readConcern?: ReadConcernLevel;
+  /** Write concern of the writes. Default `majority`: a write a failover rolls back is never acknowledged. */
+  readonly writeConcern?: W;
 }
 
 interface Group<TEvent, TDoc> {
   readonly key: Readonly<Record<string, string>>;
   readonly events: TEvent[];
+  /** Indexes of the events in the batch. */
   readonly positions: number[];
+  /** Where each of the group's events was read from, if known. */
+  readonly sources: readonly (SourcePosition | undefined)[] | undefined;
   /** Planned write of the last round, to recognise it when re-reading. */
   planned?: { readonly document: TDoc; readonly readVersion: number | null };
   outcomes?: EventOutcome[];
@@ -71,7 +101,10 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
   const { db, projection, logger } = options;
   const maxRounds = options.maxConflictRounds ?? 5;
   const maxUpdates = options.maxUpdatesPerCommand ?? Number.POSITIVE_INFINITY;
-  const collection = db.collection<Document>(projection.collection);
+  const collection = db.collection<Document>(projection.collection, {
+    readConcern: { level: options.readConcern ?? 'majority' },
+    writeConcern: { w: options.writeConcern ?? 'majority' },
+  });
   const [firstKeyField] = projection.keyFields;
   const context = { collection: projection.collection };
 
@@ -101,7 +134,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
     const toWrite: Group<TEvent, TDoc>[] = [];
     for (const group of groups) {
       const existing = current.get(keyString(group.key)) ?? null;
-      const result = foldEvents(projection, existing, group.events);
+      const result = foldEvents(projection, existing, group.events, group.sources);
       group.outcomes = result.outcomes;
       if (result.changed && result.document !== null) {
         group.planned = { document: result.document, readVersion: existing?.entity_version ?? null };
@@ -146,30 +179,33 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         const result = await collection.bulkWrite(operations, { ordered: false });
         acknowledged += result.insertedCount + result.matchedCount;
       } catch (error) {
-        if (!(error instanceof MongoBulkWriteError))
-          throw toStoreError(error, `bulkWrite to ${projection.collection}`, context);
-        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-        const refused = writeErrors.find((e) => e.code !== 11000);
-        if (refused === undefined && writeErrors.length > 0) {
+        // Only write errors of single documents are handled here; anything else is the store's trouble.
+        const writeErrors = documentCausedWriteErrors(error);
+        if (writeErrors === undefined) throw toStoreError(error, `bulkWrite to ${projection.collection}`, context);
+        const refused = writeErrors.find((e) => e.code !== DUPLICATE_KEY);
+        if (refused === undefined) {
           // Lost insert races only: the version guard makes a re-read and re-fold safe.
           lostRace = true;
           continue;
         }
-        if (refused !== undefined && error.errorLabels.length === 0) {
-          throw new StoreError(
-            'STORE_REJECTED',
-            `bulk write to ${projection.collection} refused: ${refused.errmsg ?? 'unknown'} (code ${refused.code})`,
-            {
-              retriable: false,
-              cause: error,
-              context: { ...context, mongoCode: refused.code },
-            },
-          );
-        }
-        throw toStoreError(error, `bulkWrite to ${projection.collection}`, context);
+        throw new StoreError(
+          'STORE_REJECTED',
+          `bulk write to ${projection.collection} refused a document: ${refused.errmsg} (code ${refused.code})`,
+          { retriable: false, cause: error, context: { ...context, mongoCode: refused.code } },
+        );
       }
     }
     return { complete: !lostRace && acknowledged === groups.length, commands: commands.length };
+  }
+
+  /** The rejections of the groups' latest folds, by index in the batch. */
+  function rejectionsOf(groups: readonly Group<TEvent, TDoc>[]): IndexedRejection[] {
+    const rejected: IndexedRejection[] = [];
+    for (const group of groups)
+      group.outcomes?.forEach((outcome, i) => {
+        if (isRejection(outcome)) rejected.push({ index: group.positions[i]!, rejection: outcome });
+      });
+    return rejected;
   }
 
   return {
@@ -177,12 +213,14 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
 
     ensureIndexes: () => ensureIndexes(collection, projection.indexes, logger),
 
-    async applyBatch(events) {
+    async applyBatch(events, applyOptions = {}) {
+      const { positions, beforeWrite } = applyOptions;
       const grouped = groupByKey(events, (event) => keyString(projection.keyOf(event)));
       const groups: Group<TEvent, TDoc>[] = [...grouped.values()].map((g) => ({
         key: projection.keyOf(g.events[0]!),
         events: g.events,
         positions: g.positions,
+        sources: positions && g.positions.map((i) => positions[i]),
       }));
       let commands = 0;
       let conflicts = 0;
@@ -218,6 +256,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         }
         const toWrite = fold(pending, current);
         if (toWrite.length === 0) break;
+        await beforeWrite?.(rejectionsOf(groups));
         const result = await write(toWrite);
         commands += result.commands;
         if (result.complete) {
@@ -289,14 +328,9 @@ export async function connectMongo(options: MongoConnectionOptions): Promise<{ c
     await client.connect();
   } catch (error) {
     await client.close().catch(() => undefined);
-    throw toStoreError(error, 'connect', { url: redactUrl(options.url) });
+    throw toStoreError(error, 'connect', { url: redactMongoUrl(options.url) });
   }
   return { client, db: client.db(options.database) };
-}
-
-/** A MongoDB URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 }
 
 /** Options of {@link openVersionedStore}. */
@@ -307,6 +341,8 @@ export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc e
   readonly maxConflictRounds?: number;
   /** See {@link VersionedStoreOptions.maxUpdatesPerCommand}; default: unlimited, or 40 on FerretDB. */
   readonly maxUpdatesPerCommand?: number;
+  readonly readConcern?: ReadConcernLevel;
+  readonly writeConcern?: W;
 }
 
 /** Replace statements per command on FerretDB v1: with its pool of 600 connections (local-infra), room for ~9 concurrent writers. */
@@ -340,11 +376,13 @@ export async function openVersionedStore<TEvent extends VersionedEvent, TDoc ext
       logger: options.logger,
       ...(options.maxConflictRounds === undefined ? {} : { maxConflictRounds: options.maxConflictRounds }),
       ...(maxUpdatesPerCommand === undefined ? {} : { maxUpdatesPerCommand }),
+      ...(options.readConcern === undefined ? {} : { readConcern: options.readConcern }),
+      ...(options.writeConcern === undefined ? {} : { writeConcern: options.writeConcern }),
     });
     await store.ensureIndexes();
     options.logger.info(
       {
-        url: redactUrl(options.url),
+        url: redactMongoUrl(options.url),
         database: options.database,
         collection: options.projection.collection,
         server: `${server.ferretdb ? 'FerretDB (MongoDB-compatible)' : 'MongoDB'} ${server.version}`,

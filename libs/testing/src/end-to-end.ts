@@ -2,6 +2,7 @@ import { MongoClient } from 'mongodb';
 import type { Db, Document } from 'mongodb';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from '@sc/event-schemas';
+import { POSITION_FIELD } from '@sc/mongo-store';
 import type { IndexDeclaration } from '@sc/mongo-store';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream, StreamOptions } from '@sc/event-simulator';
@@ -65,6 +66,7 @@ export const DEFAULT_STREAM: Omit<StreamOptions, 'seed'> = {
   staleRate: 0.05,
   poisonRate: 0.01,
   unknownTypeRate: 0.01,
+  outOfOrderRate: 0.03,
 };
 
 /** Creates topics (6 partitions), a database and a stream for one test. */
@@ -119,7 +121,8 @@ export async function createEndToEndWorld(
     async documents() {
       const docs = await db
         .collection(target.collection)
-        .find({}, { projection: { _id: 0 } })
+        // The position is the worker's bookkeeping, not part of the read model the contract describes.
+        .find({}, { projection: { _id: 0, [POSITION_FIELD]: 0 } })
         .toArray();
       return new Map(docs.map((d) => [target.keyOf(d), d]));
     },

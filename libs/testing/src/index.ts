@@ -3,9 +3,19 @@ export type { TestInfrastructure } from './infrastructure';
 export { createTopics, eventually, groupLag, headersAsStrings, produceAll, readTopic, testKafka } from './kafka';
 export type { ReadRecord } from './kafka';
 export { createTestNamespace } from './names';
-export { checkProjectionSpec, domainEvent } from './projection-spec';
+export { checkProjectionSpec, domainEvent, domainRecord } from './projection-spec';
 export type { ProjectionSpec } from './projection-spec';
 export { bundlePath, startWorkerProcess } from './worker-process';
 export type { WorkerProcess } from './worker-process';
 export { DEFAULT_STREAM, createEndToEndWorld, projectStreamEndToEnd } from './end-to-end';
 export type { EndToEndTarget, EndToEndWorld } from './end-to-end';
+export { createMemorySink } from './memory-sink';
+export type { MemorySink } from './memory-sink';
+export {
+  CRASH_POINTS,
+  comparableDocuments,
+  createMemoryWorld,
+  describeStreamFold,
+  foldStreamInMemory,
+} from './memory-world';
+export type { CrashPoint, MemoryWorld, StreamFoldOptions } from './memory-world';

@@ -6,15 +6,15 @@ import type { ProjectionDefinition, VersionStamp } from '@sc/mongo-store';
 const BASE_TIME = Date.parse('2026-11-26T10:00:00.000Z');
 
 /**
- * A decoded event of the contract, built from its wire form (so specs see exactly
- * what the worker sees). `occurred_at` is `version` minutes after a fixed time.
+ * A Kafka record of the contract on the wire: key and JSON value, as a producer
+ * writes it. `occurred_at` is `version` minutes after a fixed time.
  */
-export function domainEvent<T extends EventType>(
+export function domainRecord<T extends EventType>(
   eventType: T,
   entityId: string,
   version: number,
   payload: PayloadInputOf<T>,
-): EventOf<T> {
+): { readonly topic: string; readonly key: Buffer; readonly value: Buffer } {
   const entityType = eventType.split('.')[0] as EntityType;
   const wire = {
     event_id: `evt_${entityId}_${version}`,
@@ -26,11 +26,17 @@ export function domainEvent<T extends EventType>(
     schema_version: 1,
     payload,
   };
-  const result = decodeRecord({
-    topic: DOMAIN_TOPICS[entityType],
-    key: Buffer.from(entityId),
-    value: Buffer.from(JSON.stringify(wire)),
-  });
+  return { topic: DOMAIN_TOPICS[entityType], key: Buffer.from(entityId), value: Buffer.from(JSON.stringify(wire)) };
+}
+
+/** A decoded event of the contract, built from its wire form (so specs see exactly what the worker sees). */
+export function domainEvent<T extends EventType>(
+  eventType: T,
+  entityId: string,
+  version: number,
+  payload: PayloadInputOf<T>,
+): EventOf<T> {
+  const result = decodeRecord(domainRecord(eventType, entityId, version, payload));
   if (result.kind !== 'event')
     throw new Error(`spec event ${eventType} v${version} does not decode: ${JSON.stringify(result)}`);
   return result.event as EventOf<T>;

@@ -80,6 +80,7 @@ export function parseSimulatorArgs(
         staleRate: number('stale', values.stale, 0, 1),
         poisonRate: number('poison', values.poison, 0, 1),
         unknownTypeRate: 0.01,
+        outOfOrderRate: 0.02,
       },
       rate: number('rate', values.rate ?? (values.once ? '0' : '500'), 0, 10_000_000),
       durationSeconds: number('duration', values.duration, 0, 10_000_000),
