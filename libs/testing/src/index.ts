@@ -19,3 +19,5 @@ export {
   foldStreamInMemory,
 } from './memory-world';
 export type { CrashPoint, MemoryWorld, StreamFoldOptions } from './memory-world';
+export { commandNameOf, startFaultProxy } from './fault-proxy';
+export type { FaultCommand, FaultMoment, FaultProxy } from './fault-proxy';

@@ -61,8 +61,8 @@ async function startLocalInfra(): Promise<TestInfrastructure> {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const kafka = /KAFKA_BROKERS=(\S+)/.exec(output)?.[1];
-  const mongo = /MONGO_URL=(\S+)/.exec(output)?.[1];
+  const kafka = /KAFKA_BROKERS=([^\s;]+)/.exec(output)?.[1];
+  const mongo = /MONGO_URL=([^\s;]+)/.exec(output)?.[1];
   if (!kafka || !mongo) throw new Error(`local-infra up did not report its addresses:\n${output}`);
   return { kafkaBrokers: kafka, mongoUrl: mongo, source: 'local-infra', stop: async () => undefined };
 }

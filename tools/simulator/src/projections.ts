@@ -1,7 +1,6 @@
 import { CONSUMER_GROUPS, GROUP_TOPICS, deadLetterTopicOf } from '@sc/event-schemas';
 
-/** The three projections as the tools see them. */
-export const PROJECTIONS = [
+const DECLARED = [
   {
     name: 'user_cards',
     app: 'user-cards-worker',
@@ -23,6 +22,13 @@ export const PROJECTIONS = [
     topics: GROUP_TOPICS[CONSUMER_GROUPS.orderSummaries],
     collection: 'order_summaries',
   },
-].map((p) => ({ ...p, deadLetterTopic: deadLetterTopicOf(p.group) }));
+] as const;
+
+/** The three projections as the tools see them. */
+export const PROJECTIONS = DECLARED.map((p) => ({
+  ...p,
+  topics: p.topics as readonly string[],
+  deadLetterTopic: deadLetterTopicOf(p.group),
+}));
 
 export type Projection = (typeof PROJECTIONS)[number];

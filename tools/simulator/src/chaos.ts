@@ -1,0 +1,389 @@
+// The fault suite: the built workers on a real broker and store, a seeded stream, and faults
+// (SIGKILLs, MongoDB connections cut mid-command, broker restarts, instances joining and leaving)
+// while they consume; then every document and every dead letter compared with what the contract
+// says a calm run gives. Used by `npm run chaos` and by the fault suite of `npm test`.
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import type { Document } from 'mongodb';
+import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
+import { createRandom, generateStream } from '@sc/event-simulator';
+import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
+import { fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
+import { POSITION_FIELD } from '@sc/mongo-store';
+import { createTestNamespace, readTopic, startFaultProxy, startWorkerProcess } from '@sc/testing';
+import type { FaultCommand, FaultMoment, WorkerProcess } from '@sc/testing';
+import { PROJECTIONS } from './projections';
+import type { Projection } from './projections';
+
+/** A broker the suite may stop and start (a private one: never a shared cluster). */
+export interface OwnedBroker {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** What to do to the workers while they consume. */
+export interface ChaosOptions {
+  readonly kafkaBrokers: string;
+  readonly mongoUrl: string;
+  readonly seed: number;
+  /** Entities per kind in the stream (users, posts, orders; promotions a quarter). */
+  readonly scale: number;
+  /** Which projections run (default all three). */
+  readonly projections?: readonly Projection['name'][];
+  /** SIGKILLs of a random worker, each restarted at once. */
+  readonly kills: number;
+  /** MongoDB connections cut mid-find or mid-write (before the command or before its reply). */
+  readonly storeFaults: number;
+  /** One store outage of this length (every connection refused), 0 for none. */
+  readonly storeOutageMs?: number;
+  /** Broker stops (for `brokerDownMs`) and restarts; needs `broker`. */
+  readonly brokerRestarts: number;
+  readonly broker?: OwnedBroker;
+  readonly brokerDownMs?: number;
+  /** Second instances of each worker that join mid-run and leave later. */
+  readonly joins: number;
+  /** How long the faults are spread over while the stream is produced. Default 30 s. */
+  readonly windowMs?: number;
+  /** How long to wait for lag 0 at the end. Default 5 min. */
+  readonly settleTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** What {@link runChaos} did and found. */
+export interface ChaosReport {
+  readonly seed: number;
+  readonly records: number;
+  readonly kills: number;
+  readonly storeCuts: number;
+  /** Cuts by command and moment, e.g. `update before the reply`. */
+  readonly storeCutsByKind: Readonly<Record<string, number>>;
+  readonly storeOutageSeconds: number;
+  readonly brokerRestarts: number;
+  readonly joins: number;
+  /** Group joins beyond one per process start: rebalances the faults caused. */
+  readonly rebalances: number;
+  readonly documents: {
+    readonly checked: number;
+    readonly wrong: number;
+    readonly missing: number;
+    readonly extra: number;
+  };
+  readonly deadLetters: {
+    readonly expected: number;
+    readonly missing: number;
+    readonly extra: number;
+    readonly duplicated: number;
+  };
+  /** The first differences, for the report. */
+  readonly examples: readonly string[];
+  readonly seconds: number;
+  /** True when nothing is wrong, missing or extra. */
+  readonly exact: boolean;
+}
+
+const DOCUMENT_KEYS: Record<Projection['name'], (doc: Document) => string> = {
+  user_cards: (doc) => String(doc['user_id']),
+  feed_items: (doc) => `${String(doc['source_id'])}|${String(doc['item_type'])}`,
+  order_summaries: (doc) => String(doc['order_id']),
+};
+
+/** A value in one canonical text: object keys sorted, dates as ISO strings. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Date) return v.toISOString();
+    if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return v as never;
+  });
+}
+
+/** The stream of a run: the simulator's, with every kind of trouble in it. */
+export function chaosStream(seed: number, scale: number): SimulatedStream {
+  const options: StreamOptions = {
+    seed,
+    users: scale,
+    posts: scale,
+    promotions: Math.max(1, Math.round(scale / 4)),
+    orders: scale,
+    duplicateRate: 0.05,
+    staleRate: 0.05,
+    poisonRate: 0.02,
+    unknownTypeRate: 0.01,
+    outOfOrderRate: 0.05,
+  };
+  return generateStream(options);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs the built workers through the faults asked for, and compares the outcome with the contract's. */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => undefined);
+  const started = Date.now();
+  const random = createRandom(options.seed ^ 0x5eed);
+  const projections = PROJECTIONS.filter((p) => !options.projections || options.projections.includes(p.name));
+  const ns = createTestNamespace(`chaos-${options.seed}`);
+  const kafka = new Kafka({
+    clientId: 'sc-chaos',
+    brokers: options.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 30, maxRetryTime: 5000 },
+  });
+  const stream = chaosStream(options.seed, options.scale);
+  const topics = [...new Set(projections.flatMap((p) => p.topics))];
+  const records = stream.records.filter((r) => topics.includes(r.topic));
+  const mongoTarget = new URL(options.mongoUrl);
+  const proxy = await startFaultProxy(mongoTarget.hostname, Number(mongoTarget.port || 27017));
+  const mongo = await MongoClient.connect(options.mongoUrl);
+  const db = mongo.db(ns.database);
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+
+  const workers = new Map<Projection['name'], WorkerProcess>();
+  const extras: WorkerProcess[] = [];
+  const allProcesses: WorkerProcess[] = [];
+  const env = {
+    MONGO_DB: ns.database,
+    KAFKA_NAME_PREFIX: ns.prefix,
+    MONGO_URL: `mongodb://127.0.0.1:${proxy.port}`,
+    KAFKA_BROKERS: options.kafkaBrokers,
+    LOG_LEVEL: 'info',
+    // Small chunks: more commits, more places for a fault to land.
+    MAX_EVENTS_PER_WRITE: '100',
+    RETRY_INITIAL_MS: '100',
+    RETRY_MAX_MS: '2000',
+  };
+  const launch = (p: Projection): WorkerProcess => {
+    const worker = startWorkerProcess(p.app, env);
+    allProcesses.push(worker);
+    return worker;
+  };
+  const counts = { kills: 0, brokerRestarts: 0, joins: 0 };
+
+  try {
+    await provisionTopics(
+      admin,
+      [...topics, ...projections.map((p) => p.deadLetterTopic)].map((t) => ({
+        topic: `${ns.prefix}${t}`,
+        numPartitions: 6,
+        replicationFactor: -1,
+      })),
+    );
+    for (const p of projections) workers.set(p.name, launch(p));
+    log(`chaos ${ns.prefix}: ${records.length} records, ${projections.length} workers, seed ${options.seed}`);
+
+    // The faults, at random moments of the window while the stream is produced.
+    const windowMs = options.windowMs ?? 30_000;
+    type Fault = { at: number; run: () => Promise<void> };
+    const faults: Fault[] = [];
+    const at = () => Math.round(windowMs * (0.1 + 0.8 * random.next()));
+    for (let i = 0; i < options.kills; i++)
+      faults.push({
+        at: at(),
+        run: async () => {
+          const p = random.pick(projections);
+          await workers.get(p.name)!.stop('SIGKILL');
+          counts.kills++;
+          log(`kill ${p.app}`);
+          workers.set(p.name, launch(p));
+        },
+      });
+    const commands: FaultCommand[] = ['find', 'update', 'insert'];
+    const moments: FaultMoment[] = ['before the command', 'before the reply'];
+    for (let i = 0; i < options.storeFaults; i++)
+      faults.push({ at: at(), run: async () => proxy.cutNext(random.pick(commands), random.pick(moments)) });
+    if ((options.storeOutageMs ?? 0) > 0)
+      faults.push({
+        at: Math.round(windowMs * 0.2),
+        run: async () => {
+          log(`store outage for ${options.storeOutageMs} ms`);
+          await proxy.outage(options.storeOutageMs!);
+          log('store back');
+        },
+      });
+    if (options.brokerRestarts > 0 && !options.broker)
+      throw new Error('broker restarts need a broker of the suite’s own (never a shared cluster)');
+    for (let i = 0; i < options.brokerRestarts; i++)
+      faults.push({
+        at: at(),
+        run: async () => {
+          log('broker stop');
+          await options.broker!.stop();
+          await sleep(options.brokerDownMs ?? 20_000);
+          await options.broker!.start();
+          counts.brokerRestarts++;
+          log('broker start');
+        },
+      });
+    for (let i = 0; i < options.joins; i++)
+      faults.push({
+        at: at(),
+        run: async () => {
+          const joined = projections.map((p) => launch(p));
+          extras.push(...joined);
+          counts.joins++;
+          log('second instances join');
+          await sleep(Math.round(windowMs * 0.3));
+          await Promise.all(joined.map((w) => w.stop('SIGTERM')));
+          log('second instances leave');
+        },
+      });
+    faults.sort((a, b) => a.at - b.at);
+
+    const producing = (async () => {
+      const slices = 20;
+      for (let i = 0; i < slices; i++) {
+        const slice = records.slice(
+          Math.floor((i * records.length) / slices),
+          Math.floor(((i + 1) * records.length) / slices),
+        );
+        for (const topic of topics) {
+          const messages = slice.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value }));
+          if (messages.length > 0) await producer.send({ topic: `${ns.prefix}${topic}`, acks: -1, messages });
+        }
+        await sleep(windowMs / slices);
+      }
+    })();
+    const faulting = (async () => {
+      const running: Promise<void>[] = [];
+      for (const fault of faults) {
+        const wait = started + fault.at - Date.now();
+        if (wait > 0) await sleep(wait);
+        running.push(fault.run());
+      }
+      await Promise.all(running);
+    })();
+    await Promise.all([producing, faulting]);
+
+    // Every fault is over: all workers up, and each group catches up.
+    for (const p of projections) {
+      const worker = workers.get(p.name)!;
+      if (worker.child.exitCode !== null || worker.child.signalCode !== null) workers.set(p.name, launch(p));
+    }
+    const deadline = Date.now() + (options.settleTimeoutMs ?? 300_000);
+    for (const p of projections) {
+      for (;;) {
+        const lags = await fetchGroupLag(
+          admin,
+          `${ns.prefix}${p.group}`,
+          p.topics.map((t) => `${ns.prefix}${t}`),
+        ).catch(() => undefined);
+        if (lags && lags.reduce((s, l) => s + l.lag, 0) === 0) break;
+        if (Date.now() > deadline) throw new Error(`${p.name} did not catch up in time (lag ${JSON.stringify(lags)})`);
+        await sleep(500);
+      }
+    }
+    log('all groups at lag 0; comparing');
+
+    const examples: string[] = [];
+    const documents = { checked: 0, wrong: 0, missing: 0, extra: 0 };
+    const deadLetters = { expected: 0, missing: 0, extra: 0, duplicated: 0 };
+    for (const p of projections) {
+      const expected = stream.expected[p.name];
+      const actual = new Map(
+        (
+          await db
+            .collection(p.collection)
+            .find({}, { projection: { _id: 0, [POSITION_FIELD]: 0 } })
+            .toArray()
+        ).map((d) => [DOCUMENT_KEYS[p.name](d), d]),
+      );
+      for (const [key, doc] of expected) {
+        documents.checked++;
+        const found = actual.get(key);
+        if (found === undefined) {
+          documents.missing++;
+          if (examples.length < 10) examples.push(`${p.name} ${key}: missing`);
+        } else if (canonical(found) !== canonical(doc)) {
+          documents.wrong++;
+          if (examples.length < 10) examples.push(`${p.name} ${key}: ${canonical(found)} != ${canonical(doc)}`);
+        }
+      }
+      for (const key of actual.keys())
+        if (!expected.has(key)) {
+          documents.extra++;
+          if (examples.length < 10) examples.push(`${p.name} ${key}: extra`);
+        }
+
+      const letter = (topic: string, key: string | null, value: string | null, reason: string | undefined) =>
+        JSON.stringify([topic, key, value, reason]);
+      const want = new Set(
+        records
+          .filter((r) => r.kind === 'poison' && p.topics.includes(r.topic))
+          .map((r) => letter(`${ns.prefix}${r.topic}`, r.key, r.value, r.expectedReason)),
+      );
+      const got = new Map<string, number>();
+      const seenOrigins = new Map<string, number>();
+      for (const l of await readTopic(kafka, `${ns.prefix}${p.deadLetterTopic}`, 120_000)) {
+        const k = letter(
+          l.headers[DEAD_LETTER_HEADERS.originalTopic] ?? '',
+          l.key?.toString() ?? null,
+          l.value?.toString() ?? null,
+          l.headers[DEAD_LETTER_HEADERS.reason],
+        );
+        got.set(k, (got.get(k) ?? 0) + 1);
+        const origin = `${l.headers[DEAD_LETTER_HEADERS.originalPartition]}/${l.headers[DEAD_LETTER_HEADERS.originalOffset]}`;
+        seenOrigins.set(origin, (seenOrigins.get(origin) ?? 0) + 1);
+      }
+      deadLetters.expected += want.size;
+      for (const k of want)
+        if (!got.has(k)) {
+          deadLetters.missing++;
+          if (examples.length < 10) examples.push(`${p.deadLetterTopic}: missing ${k.slice(0, 300)}`);
+        }
+      for (const k of got.keys())
+        if (!want.has(k)) {
+          deadLetters.extra++;
+          if (examples.length < 10) examples.push(`${p.deadLetterTopic}: extra ${k.slice(0, 300)}`);
+        }
+      for (const n of seenOrigins.values()) if (n > 1) deadLetters.duplicated += n - 1;
+    }
+
+    const joinsLogged = allProcesses.reduce(
+      (sum, w) => sum + w.logs.filter((l) => l['msg'] === 'joined consumer group').length,
+      0,
+    );
+    const report: ChaosReport = {
+      seed: options.seed,
+      records: records.length,
+      kills: counts.kills,
+      storeCuts: [...proxy.cuts.values()].reduce((a, b) => a + b, 0),
+      storeCutsByKind: Object.fromEntries(proxy.cuts),
+      storeOutageSeconds: Math.round((options.storeOutageMs ?? 0) / 1000),
+      brokerRestarts: counts.brokerRestarts,
+      joins: counts.joins,
+      rebalances: Math.max(0, joinsLogged - allProcesses.length),
+      documents,
+      deadLetters,
+      examples,
+      seconds: Math.round((Date.now() - started) / 1000),
+      exact: documents.wrong + documents.missing + documents.extra + deadLetters.missing + deadLetters.extra === 0,
+    };
+    return report;
+  } finally {
+    await Promise.all(allProcesses.map((w) => w.stop('SIGKILL')));
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await db.dropDatabase().catch(() => undefined);
+    await mongo.close().catch(() => undefined);
+    await proxy.close();
+  }
+}
+
+/** The report as a few lines of text. */
+export function formatChaosReport(r: ChaosReport): string {
+  return [
+    `fault suite, seed ${r.seed}: ${r.records} records in ${r.seconds} s`,
+    `faults: ${r.kills} SIGKILLs, ${r.storeCuts} store connections cut (${Object.entries(r.storeCutsByKind)
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(
+        ', ',
+      )}), ${r.storeOutageSeconds} s of store outage, ${r.brokerRestarts} broker restarts, ${r.joins} instances joining and leaving; ${r.rebalances} rebalances`,
+    `documents: ${r.documents.checked} checked, ${r.documents.wrong} wrong, ${r.documents.missing} missing, ${r.documents.extra} extra`,
+    `dead letters: ${r.deadLetters.expected} expected, ${r.deadLetters.missing} missing, ${r.deadLetters.extra} extra, ${r.deadLetters.duplicated} duplicated (allowed)`,
+    ...r.examples.map((e) => `  ${e}`),
+    r.exact ? 'EXACT: same documents and dead letters as a calm run' : 'NOT EXACT',
+  ].join('\n');
+}
