@@ -1,6 +1,6 @@
 // One ESLint config for every project. Module boundaries are enforced by Nx tags:
-// apps never import apps, libs never import apps, and the schema lib stays free
-// of kafkajs and mongodb so producers and tools can use it anywhere.
+// apps never import apps, libs never import apps, and the schema lib and the
+// projection core stay free of kafkajs and mongodb so anything can use them.
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
@@ -21,14 +21,20 @@ export default [
           enforceBuildableLibDependency: true,
           banTransitiveDependencies: false,
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:schema'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:schema'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:core', 'type:schema'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:core', 'type:schema'] },
+            {
+              // The projection model: pure rules and types, no IO.
+              sourceTag: 'type:core',
+              onlyDependOnLibsWithTags: ['type:core', 'type:schema'],
+              bannedExternalImports: ['kafkajs', 'mongodb', 'prom-client', 'pino'],
+            },
             {
               sourceTag: 'type:schema',
               onlyDependOnLibsWithTags: ['type:schema'],
               bannedExternalImports: ['kafkajs', 'mongodb', 'prom-client', 'pino'],
             },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:schema'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:core', 'type:schema'] },
           ],
         },
       ],

@@ -1,6 +1,6 @@
 import type { EventOf, POST_CONTENT_TYPES, PostEvent, PromotionEvent } from '@sc/event-schemas';
-import { givenFields, missingEntity } from '@sc/mongo-store';
-import type { DocumentBody, ProjectionDefinition, Rejection } from '@sc/mongo-store';
+import { givenFields, missingEntity } from '@sc/projection-core';
+import type { DocumentBody, ProjectionDefinition, Rejection } from '@sc/projection-core';
 
 /** Events the feed builder reads: posts and promotions. */
 export type FeedEvent = PostEvent | PromotionEvent;

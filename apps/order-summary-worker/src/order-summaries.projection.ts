@@ -1,6 +1,6 @@
 import type { EventOf, ORDER_STATUSES, OrderEvent } from '@sc/event-schemas';
-import { givenFields, missingEntity } from '@sc/mongo-store';
-import type { DocumentBody, ProjectionDefinition, Rejection } from '@sc/mongo-store';
+import { givenFields, missingEntity } from '@sc/projection-core';
+import type { DocumentBody, ProjectionDefinition, Rejection } from '@sc/projection-core';
 
 /** An item snapshot embedded in an order summary. */
 export interface OrderItemSummary {
@@ -156,7 +156,12 @@ export const orderSummariesProjection: ProjectionDefinition<OrderEvent, OrderSum
     { name: 'order_number', keys: { order_number: 1 } },
     { name: 'customer_history', keys: { customer_id: 1, created_at: -1 } },
     { name: 'status_created_at', keys: { status: 1, created_at: -1 } },
-    { name: 'supplier_queue', keys: { 'items.supplier_id': 1, 'items.status': 1 } },
+    // The design's supplier queue (items.supplier_id, items.status) plus the order's status: the queue is
+    // this supplier's pending items in orders that can still ship (findSupplierQueue in @sc/mongo-store;
+    // `explain` on MongoDB and what FerretDB v1 does are described there). Without `status`, every cancelled
+    // order keeps its pending items in the index range forever. A new name: a database that has the former
+    // `supplier_queue` keeps it unused (drop it with db.order_summaries.dropIndex('supplier_queue')).
+    { name: 'supplier_queue_shippable', keys: { 'items.supplier_id': 1, 'items.status': 1, status: 1 } },
   ],
   evolve: evolveOrderSummary,
 };

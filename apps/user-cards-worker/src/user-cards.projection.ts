@@ -1,6 +1,6 @@
 import type { EventOf, USER_ROLES, UserEvent } from '@sc/event-schemas';
-import { givenFields, missingEntity } from '@sc/mongo-store';
-import type { DocumentBody, ProjectionDefinition, Rejection } from '@sc/mongo-store';
+import { givenFields, missingEntity } from '@sc/projection-core';
+import type { DocumentBody, ProjectionDefinition, Rejection } from '@sc/projection-core';
 
 /** A user card: what a profile card renders, in one read. */
 export interface UserCard {

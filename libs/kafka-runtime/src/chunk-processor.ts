@@ -2,7 +2,8 @@ import type { DeadLetterReason, DomainEvent } from '@sc/event-schemas';
 import { ProjectionError, describeError } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
 import { ChunkStopped, applyIsolating, decodeChunk, judgeChunk } from './chunk';
-import type { ChunkRecord, ProjectionSink, RecordVerdict, SinkOutcome } from './chunk';
+import type { EventOutcome, ProjectionSink } from '@sc/projection-core';
+import type { ChunkRecord, RecordVerdict } from './chunk';
 import { buildDeadLetterMessage } from './dead-letter';
 import { sendDeadLetters } from './dead-letter-sender';
 import type { DeadLetterProducer } from './dead-letter-sender';
@@ -122,7 +123,7 @@ export function createChunkProcessor<TEvent extends DomainEvent>(
         decoderRejections.push({ record: verdict.record, reason: verdict.reason, detail: verdict.detail });
 
     try {
-      let outcomes: readonly SinkOutcome[] = [];
+      let outcomes: readonly EventOutcome[] = [];
       if (decoded.events.length > 0) {
         const positions = decoded.eventRecords.map((r) => ({
           topic: source.logicalTopic,

@@ -1,6 +1,14 @@
 import { decodeRecord } from '@sc/event-schemas';
 import { ProjectionError, describeError } from '@sc/service-kit';
 import type { DeadLetterReason, DomainEvent } from '@sc/event-schemas';
+import type {
+  ApplyOptions,
+  ApplyResult,
+  EventOutcome,
+  ProjectionSink,
+  RecordOutcome,
+  Rejection,
+} from '@sc/projection-core';
 import type { IHeaders } from 'kafkajs';
 
 /** A Kafka record as the runtime keeps it. */
@@ -11,47 +19,6 @@ export interface ChunkRecord {
   readonly headers?: IHeaders;
 }
 
-/** Why the sink refused an event. */
-export interface SinkRejection {
-  readonly rejection: DeadLetterReason;
-  readonly detail: string;
-}
-
-/** What the sink may say of one event. */
-export type SinkOutcome = 'applied' | 'stale' | SinkRejection;
-
-/** A Kafka record's place, as the sink stores it in documents. */
-export interface RecordPosition {
-  /** The logical topic (without any name prefix). */
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-}
-
-/** Options of {@link ProjectionSink.applyBatch}. */
-export interface SinkApplyOptions {
-  /** Where each event was read from, in the events' order. */
-  readonly positions?: readonly (RecordPosition | undefined)[];
-  /** Awaited before every write, with the events refused so far by their index: the runtime dead-letters them. */
-  readonly beforeWrite?: (
-    rejected: readonly { readonly index: number; readonly rejection: SinkRejection }[],
-  ) => Promise<void>;
-}
-
-/** Where the read model is written: the versioned store implements it. */
-export interface ProjectionSink<TEvent extends DomainEvent = DomainEvent> {
-  /**
-   * Applies events in order per entity; one outcome per event. A record it has folded
-   * already (at or below a document's position) is `stale`. Throws ProjectionErrors.
-   */
-  applyBatch(
-    events: readonly TEvent[],
-    options?: SinkApplyOptions,
-  ): Promise<{ readonly outcomes: readonly SinkOutcome[]; readonly conflicts: number; readonly commands: number }>;
-  /** Throws unless the store answers. */
-  ping(): Promise<void>;
-}
-
 interface VerdictBase {
   readonly record: ChunkRecord;
   readonly eventType: string | undefined;
@@ -60,7 +27,7 @@ interface VerdictBase {
 
 /** One record's fate, for metrics, logs and the dead-letter topic. */
 export type RecordVerdict =
-  | (VerdictBase & { readonly outcome: 'applied' | 'stale' | 'ignored'; readonly detail?: string })
+  | (VerdictBase & { readonly outcome: Exclude<RecordOutcome, 'dead_lettered'>; readonly detail?: string })
   | (VerdictBase & { readonly outcome: 'dead_lettered'; readonly reason: DeadLetterReason; readonly detail: string });
 
 /** A chunk after decoding: the events to hand to the sink and the verdicts known already. */
@@ -114,7 +81,7 @@ export function decodeChunk<TEvent extends DomainEvent>(
 /** Joins the sink's outcomes with the early verdicts: one verdict per record, in offset order. */
 export function judgeChunk<TEvent extends DomainEvent>(
   decoded: DecodedChunk<TEvent>,
-  outcomes: readonly SinkOutcome[],
+  outcomes: readonly EventOutcome[],
 ): RecordVerdict[] {
   const verdicts: RecordVerdict[] = [];
   let next = 0;
@@ -145,9 +112,6 @@ export function judgeChunk<TEvent extends DomainEvent>(
   return verdicts;
 }
 
-/** What {@link ProjectionSink.applyBatch} returns. */
-export type SinkResult = Awaited<ReturnType<ProjectionSink['applyBatch']>>;
-
 /** Thrown to unwind a chunk when the worker stops or the partition is revoked; nothing of it is committed. */
 export class ChunkStopped extends Error {
   constructor() {
@@ -157,7 +121,7 @@ export class ChunkStopped extends Error {
 }
 
 /** Options of {@link applyIsolating}. */
-export interface IsolatingOptions extends SinkApplyOptions {
+export interface IsolatingOptions extends ApplyOptions {
   /** False once the worker stops or loses the partition: the one-by-one pass ends with {@link ChunkStopped}. */
   readonly keepGoing: () => boolean;
   /** Told once when the sink refuses the whole batch for a non-retriable reason. */
@@ -176,13 +140,13 @@ export async function applyIsolating<TEvent extends DomainEvent>(
   sink: ProjectionSink<TEvent>,
   events: readonly TEvent[],
   options: IsolatingOptions,
-): Promise<SinkResult> {
+): Promise<ApplyResult> {
   const { positions } = options;
   // An error of the dead-letter step inside a write is never the store refusing a document.
   let hookFailure: unknown;
   const beforeWrite =
     options.beforeWrite &&
-    (async (rejected: Parameters<NonNullable<SinkApplyOptions['beforeWrite']>>[0]) => {
+    (async (rejected: Parameters<NonNullable<ApplyOptions['beforeWrite']>>[0]) => {
       try {
         await options.beforeWrite!(rejected);
       } catch (error) {
@@ -205,7 +169,7 @@ export async function applyIsolating<TEvent extends DomainEvent>(
   } catch (error) {
     rethrowUnlessRefusal(error);
     options.onRefused(error);
-    const outcomes: SinkOutcome[] = [];
+    const outcomes: EventOutcome[] = [];
     let conflicts = 0;
     let commands = 0;
     for (const [index, event] of events.entries()) {
@@ -225,7 +189,7 @@ export async function applyIsolating<TEvent extends DomainEvent>(
         commands += single.commands;
       } catch (singleError) {
         rethrowUnlessRefusal(singleError);
-        const rejection: SinkRejection = { rejection: 'handler_error', detail: describeError(singleError) };
+        const rejection: Rejection = { rejection: 'handler_error', detail: describeError(singleError) };
         outcomes.push(rejection);
         await beforeWrite?.([{ index, rejection }]);
       }

@@ -1,16 +1,5 @@
 export { ChunkStopped, applyIsolating, decodeChunk, judgeChunk } from './chunk';
-export type {
-  ChunkRecord,
-  DecodedChunk,
-  IsolatingOptions,
-  ProjectionSink,
-  RecordPosition,
-  RecordVerdict,
-  SinkApplyOptions,
-  SinkOutcome,
-  SinkRejection,
-  SinkResult,
-} from './chunk';
+export type { ChunkRecord, DecodedChunk, IsolatingOptions, RecordVerdict } from './chunk';
 export { createChunkProcessor } from './chunk-processor';
 export type { ChunkProcessor, ChunkProcessorOptions, ChunkResult, ChunkSource } from './chunk-processor';
 export {
@@ -36,7 +25,7 @@ export { fetchGroupLag } from './group-lag';
 export type { PartitionLag } from './group-lag';
 export { createKafkaClient, toKafkaError } from './kafka-client';
 export { createWorkerMetrics, sumMetricSamples } from './metrics';
-export type { EventOutcomeLabel, WorkerMetrics } from './metrics';
+export type { WorkerMetrics } from './metrics';
 export { runProjectionWorkerMain } from './run-worker';
 export type { WorkerMainOptions } from './run-worker';
 export { createProjectionWorker } from './worker';

@@ -1,7 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-/** Outcomes counted per event type. */
-export type EventOutcomeLabel = 'applied' | 'stale' | 'ignored' | 'dead_lettered';
+import { RECORD_OUTCOMES } from '@sc/projection-core';
 
 /** The Prometheus metrics of one worker, on a registry of its own. */
 export interface WorkerMetrics {
@@ -40,7 +38,7 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
     }),
     events: new Counter({
       name: 'sc_projection_events_total',
-      help: 'Records by event type and outcome (applied, stale, ignored, dead_lettered).',
+      help: `Records by event type and outcome (${RECORD_OUTCOMES.join(', ')}).`,
       labelNames: ['event_type', 'outcome'],
       registers,
     }),

@@ -3,7 +3,7 @@ import { deadLetterTopicOf } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
 import { describeError, sleep } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
-import type { ProjectionSink } from './chunk';
+import type { ProjectionSink } from '@sc/projection-core';
 import { createChunkProcessor } from './chunk-processor';
 import type { ChunkProcessor } from './chunk-processor';
 import type { WorkerConfig } from './config';

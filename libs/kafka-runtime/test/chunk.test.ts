@@ -1,7 +1,8 @@
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { ProjectionError } from '@sc/service-kit';
 import { ChunkStopped, applyIsolating, buildDeadLetterMessage, decodeChunk, judgeChunk } from '../src';
-import type { ChunkRecord, SinkApplyOptions } from '../src';
+import type { ApplyOptions } from '@sc/projection-core';
+import type { ChunkRecord } from '../src';
 
 const event = (version: number, type = 'user.stats_changed', payload: object = { follower_count: version }) => ({
   event_id: `e${version}`,
@@ -135,7 +136,7 @@ describe('applyIsolating', () => {
     const failure = new Error('dead-letter topic gone');
     const sink = {
       ping: async () => undefined,
-      applyBatch: async (_batch: unknown, options?: SinkApplyOptions) => {
+      applyBatch: async (_batch: unknown, options?: ApplyOptions) => {
         await options?.beforeWrite?.([]);
         return { outcomes: [], conflicts: 0, commands: 0 };
       },

@@ -8,9 +8,10 @@
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
 import pino from 'pino';
-import { FERRETDB_MAX_UPDATES_PER_COMMAND, createVersionedStore, describeServer, foldEvents } from '../src';
-import { counterEvents, counterProjection } from '../test/counter-projection';
-import type { Counter, CounterEvent } from '../test/counter-projection';
+import { foldEvents } from '@sc/projection-core';
+import { FERRETDB_MAX_UPDATES_PER_COMMAND, createVersionedStore, describeServer } from '../src';
+import { counterEvents, counterProjection } from '@sc/projection-core/testing';
+import type { Counter, CounterEvent } from '@sc/projection-core/testing';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);

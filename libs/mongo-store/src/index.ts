@@ -9,22 +9,9 @@ export {
 } from './errors';
 export type { DocumentCausedCodeName, DocumentWriteError, RetryReason } from './errors';
 export { UNPARSABLE_MONGO_URL, redactMongoUrl } from './redact';
-export { foldEvents, groupByKey } from './fold';
-export type { EventOutcome, FoldResult } from './fold';
 export { ensureIndexes } from './indexes';
 export { SHIPPABLE_ORDER_STATUSES, findSupplierQueue, supplierQueueFilter } from './supplier-queue';
 export type { SupplierQueueItem } from './supplier-queue';
-export { POSITION_FIELD, alreadyFolded, givenFields, isRejection, missingEntity } from './projection';
-export type {
-  DocumentBody,
-  IndexDeclaration,
-  ProjectionDefinition,
-  Rejection,
-  RejectionReason,
-  SourcePosition,
-  VersionStamp,
-  VersionedEvent,
-} from './projection';
 export {
   FERRETDB_MAX_UPDATES_PER_COMMAND,
   connectMongo,
@@ -33,9 +20,7 @@ export {
   openVersionedStore,
 } from './store';
 export type {
-  ApplyOptions,
   BatchResult,
-  IndexedRejection,
   MongoConnectionOptions,
   OpenVersionedStoreOptions,
   VersionedStore,

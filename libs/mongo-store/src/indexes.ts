@@ -2,7 +2,7 @@ import { MongoServerError } from 'mongodb';
 import type { Collection, Document } from 'mongodb';
 import type { Logger } from '@sc/service-kit';
 import { StoreError, toStoreError } from './errors';
-import type { IndexDeclaration } from './projection';
+import type { IndexDeclaration } from '@sc/projection-core';
 
 const INDEX_CONFLICT_CODES = new Set([85, 86]); // IndexOptionsConflict, IndexKeySpecsConflict
 

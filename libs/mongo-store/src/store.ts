@@ -2,51 +2,33 @@ import { MongoClient } from 'mongodb';
 import type { AnyBulkWriteOperation, Collection, Db, Document, MongoClientOptions, ReadConcernLevel, W } from 'mongodb';
 import type { Logger } from '@sc/service-kit';
 import { DUPLICATE_KEY, StoreError, documentCausedWriteErrors, toStoreError } from './errors';
-import { foldEvents, groupByKey } from './fold';
-import type { EventOutcome } from './fold';
-import { isRejection } from './projection';
-import type { ProjectionDefinition, Rejection, SourcePosition, VersionStamp, VersionedEvent } from './projection';
+import { foldEvents, groupByKey, isRejection } from '@sc/projection-core';
+import type {
+  ApplyOptions,
+  ApplyResult,
+  EventOutcome,
+  IndexedRejection,
+  ProjectionDefinition,
+  ProjectionSink,
+  SourcePosition,
+  VersionStamp,
+  VersionedEvent,
+} from '@sc/projection-core';
 import { ensureIndexes } from './indexes';
 import { redactMongoUrl } from './redact';
 
-/** Figures of one {@link VersionedStore.applyBatch} call. */
-export interface BatchResult {
-  /** One outcome per input event, in input order. */
-  readonly outcomes: readonly EventOutcome[];
+/** Figures of one {@link VersionedStore.applyBatch} call: the sink's, and counts. */
+export interface BatchResult extends ApplyResult {
   readonly applied: number;
   readonly stale: number;
   readonly rejected: number;
-  /** Guarded writes that lost a race and were re-read and re-folded. */
-  readonly conflicts: number;
-  /** MongoDB commands issued (finds and bulk-write commands). */
-  readonly commands: number;
   /** Documents written. */
   readonly written: number;
 }
 
-/** An event the fold refused, by its index in the batch. */
-export interface IndexedRejection {
-  readonly index: number;
-  readonly rejection: Rejection;
-}
-
-/** Options of one {@link VersionedStore.applyBatch} call. */
-export interface ApplyOptions {
-  /**
-   * Where each event was read from (same order as the events). Stored in the
-   * documents, so that a redelivered record is recognised as processed already.
-   */
-  readonly positions?: readonly (SourcePosition | undefined)[];
-  /**
-   * Called before every write with the events refused so far (by the fold of that
-   * round); the write waits for it. The runtime dead-letters them there, so that no
-   * document moves past a rejected record before its dead letter is durable.
-   */
-  readonly beforeWrite?: (rejected: readonly IndexedRejection[]) => Promise<void>;
-}
-
-/** A read model's documents, written with the version rule and optimistic concurrency. */
-export interface VersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp> {
+/** A read model's documents, written with the version rule and optimistic concurrency: the MongoDB {@link ProjectionSink}. */
+export interface VersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp>
+  extends ProjectionSink<TEvent> {
   readonly collection: Collection<Document>;
   /** Creates the declared indexes (idempotent). */
   ensureIndexes(): Promise<void>;

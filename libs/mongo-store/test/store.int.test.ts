@@ -6,13 +6,12 @@ import {
   StoreError,
   connectMongo,
   createVersionedStore,
-  foldEvents,
-  groupByKey,
   openVersionedStore,
 } from '../src';
+import { foldEvents, groupByKey } from '@sc/projection-core';
 import type { VersionedStore } from '../src';
-import { counterEvents, counterProjection } from './counter-projection';
-import type { Counter, CounterEvent } from './counter-projection';
+import { counterEvents, counterProjection } from '@sc/projection-core/testing';
+import type { Counter, CounterEvent } from '@sc/projection-core/testing';
 
 const logger = pino({ level: 'silent' });
 const url = (): string => process.env['MONGO_URL']!;

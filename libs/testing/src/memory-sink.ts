@@ -1,7 +1,13 @@
 import type { DomainEvent } from '@sc/event-schemas';
-import type { ProjectionSink, SinkApplyOptions, SinkOutcome } from '@sc/kafka-runtime';
-import { foldEvents, groupByKey, isRejection } from '@sc/mongo-store';
-import type { ProjectionDefinition, VersionStamp } from '@sc/mongo-store';
+import { foldEvents, groupByKey, isRejection } from '@sc/projection-core';
+import type {
+  ApplyOptions,
+  EventOutcome,
+  IndexedRejection,
+  ProjectionDefinition,
+  ProjectionSink,
+  VersionStamp,
+} from '@sc/projection-core';
 
 /** A read model in memory with the store's rules: the same fold, positions and "dead-letter before write". */
 export interface MemorySink<TEvent extends DomainEvent, TDoc extends VersionStamp> extends ProjectionSink<TEvent> {
@@ -27,10 +33,10 @@ export function createMemorySink<TEvent extends DomainEvent, TDoc extends Versio
   const sink: MemorySink<TEvent, TDoc> = {
     documents,
     afterWrite: undefined,
-    async applyBatch(events: readonly TEvent[], options: SinkApplyOptions = {}) {
-      const outcomes: SinkOutcome[] = new Array<SinkOutcome>(events.length);
+    async applyBatch(events: readonly TEvent[], options: ApplyOptions = {}) {
+      const outcomes: EventOutcome[] = new Array<EventOutcome>(events.length);
       const writes: [string, TDoc][] = [];
-      const rejected: { index: number; rejection: Extract<SinkOutcome, object> }[] = [];
+      const rejected: IndexedRejection[] = [];
       for (const [key, group] of groupByKey(events, keyOf)) {
         const folded = foldEvents(
           projection,

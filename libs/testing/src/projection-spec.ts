@@ -1,7 +1,7 @@
 import { decodeRecord, DOMAIN_TOPICS } from '@sc/event-schemas';
 import type { DomainEvent, EntityType, EventOf, EventType, PayloadInputOf } from '@sc/event-schemas';
-import { foldEvents } from '@sc/mongo-store';
-import type { ProjectionDefinition, VersionStamp } from '@sc/mongo-store';
+import { foldEvents } from '@sc/projection-core';
+import type { ProjectionDefinition, VersionStamp } from '@sc/projection-core';
 
 const BASE_TIME = Date.parse('2026-11-26T10:00:00.000Z');
 

@@ -9,7 +9,7 @@ import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { createRandom, generateStream } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import { fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
-import { POSITION_FIELD } from '@sc/mongo-store';
+import { POSITION_FIELD } from '@sc/projection-core';
 import { createTestNamespace, readTopic, startFaultProxy, startWorkerProcess } from '@sc/testing';
 import type { FaultCommand, FaultMoment, WorkerProcess } from '@sc/testing';
 import { PROJECTIONS } from './projections';

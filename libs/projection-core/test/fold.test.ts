@@ -1,6 +1,6 @@
 import { foldEvents, groupByKey, isRejection } from '../src';
-import { counterEvents, evolveCounter } from './counter-projection';
-import type { Counter, CounterEvent } from './counter-projection';
+import { counterEvents, evolveCounter } from '../testing';
+import type { Counter, CounterEvent } from '../testing';
 
 const projection = { evolve: evolveCounter };
 const [created, added2, added3] = counterEvents(1, 3) as [CounterEvent, CounterEvent, CounterEvent];

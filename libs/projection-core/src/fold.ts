@@ -1,8 +1,6 @@
 import { alreadyFolded, isRejection } from './projection';
-import type { ProjectionDefinition, Rejection, SourcePosition, VersionStamp, VersionedEvent } from './projection';
-
-/** What happened to one event of a batch. */
-export type EventOutcome = 'applied' | 'stale' | Rejection;
+import type { EventOutcome } from './outcome';
+import type { ProjectionDefinition, SourcePosition, VersionStamp, VersionedEvent } from './projection';
 
 /** The result of folding one entity's events onto its document. */
 export interface FoldResult<TDoc> {

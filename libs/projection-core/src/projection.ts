@@ -1,3 +1,5 @@
+import type { DeadLetterReason } from '@sc/event-schemas';
+
 /** Where a record sits in Kafka: the topic (without any name prefix), partition and offset. */
 export interface SourcePosition {
   readonly topic: string;
@@ -49,8 +51,8 @@ export interface VersionedEvent {
   readonly occurred_at: Date;
 }
 
-/** Why a projection refused an event; the runtime dead-letters it with this reason. */
-export type RejectionReason = 'missing_entity' | 'unknown_item' | 'handler_error';
+/** Why a projection refused an event: the contract's dead-letter reasons that only a projection gives. */
+export type RejectionReason = Extract<DeadLetterReason, 'missing_entity' | 'unknown_item' | 'handler_error'>;
 
 /** An event the projection will not apply, and why. */
 export interface Rejection {
