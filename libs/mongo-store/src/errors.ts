@@ -2,6 +2,7 @@ import {
   MongoBulkWriteError,
   MongoError,
   MongoErrorLabel,
+  MongoInvalidArgumentError,
   MongoNetworkError,
   MongoNetworkTimeoutError,
   MongoNotConnectedError,
@@ -191,6 +192,28 @@ export function documentCausedWriteErrors(error: unknown): readonly DocumentWrit
     found.push({ index, code, errmsg: errmsg ?? '' });
   }
   return found;
+}
+
+/** The message of the driver's oversized-document error (bulk/unordered.ts, bulk/ordered.ts). */
+const DRIVER_TOO_LARGE = /^Document is larger than the maximum size (\d+)$/;
+
+/**
+ * The driver's own refusal of an oversized document: before it sends a bulk write, it
+ * measures each statement and throws `MongoInvalidArgumentError('Document is larger
+ * than the maximum size <maxBsonObjectSize>')`, with no server code and no operation
+ * index, so {@link toStoreError} cannot tell it from any other error and calls it
+ * retriable. It is caused by one document all the same: the same document is refused
+ * again however often it is sent. Returns the limit the driver applied, or undefined
+ * for any other error. The store's write path checks sizes before writing and uses
+ * this only as a backstop (a server announcing a smaller limit).
+ */
+export function driverDocumentSizeLimit(error: unknown): number | undefined {
+  const isInvalidArgument =
+    error instanceof MongoInvalidArgumentError ||
+    (error instanceof Error && error.name === 'MongoInvalidArgumentError');
+  if (!isInvalidArgument) return undefined;
+  const match = DRIVER_TOO_LARGE.exec(error.message);
+  return match === null ? undefined : Number(match[1]);
 }
 
 /** True unless the error is proven document-caused ({@link DOCUMENT_CAUSED_CODES}) or declared non-retriable. */

@@ -4,7 +4,16 @@ import type { Logger } from '@sc/service-kit';
 import { StoreError, toStoreError } from './errors';
 import type { IndexDeclaration } from '@sc/projection-core';
 
-const INDEX_CONFLICT_CODES = new Set([85, 86]); // IndexOptionsConflict, IndexKeySpecsConflict
+/**
+ * Server codes of `createIndex` when an index of the same name or keys exists with other
+ * options or other keys (names as in MongoDB's src/mongo/base/error_codes.yml).
+ */
+export const INDEX_CONFLICT_CODES = Object.freeze({
+  IndexOptionsConflict: 85,
+  IndexKeySpecsConflict: 86,
+} as const);
+
+const INDEX_CONFLICT = new Set<number>(Object.values(INDEX_CONFLICT_CODES));
 
 /**
  * Creates each declared index with its own `createIndex` call (FerretDB v1 can fail
@@ -22,7 +31,7 @@ export async function ensureIndexes(
     try {
       await collection.createIndex({ ...index.keys }, { name: index.name, unique: index.unique ?? false });
     } catch (error) {
-      if (error instanceof MongoServerError && typeof error.code === 'number' && INDEX_CONFLICT_CODES.has(error.code)) {
+      if (error instanceof MongoServerError && typeof error.code === 'number' && INDEX_CONFLICT.has(error.code)) {
         throw conflict(collection.collectionName, index, error.message, error);
       }
       throw toStoreError(error, `createIndex ${index.name} on ${collection.collectionName}`, context);

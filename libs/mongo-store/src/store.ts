@@ -1,21 +1,33 @@
-import { MongoClient } from 'mongodb';
-import type { AnyBulkWriteOperation, Collection, Db, Document, MongoClientOptions, ReadConcernLevel, W } from 'mongodb';
+// The apply loop of the MongoDB sink: read → plan → beforeWrite → write, and re-read
+// on lost races. What to write is decided in ./plan (pure); connecting is ./connection,
+// and ./open puts the two together for a worker.
+import type { Collection, Db, Document, ReadConcernLevel, W } from 'mongodb';
 import type { Logger } from '@sc/service-kit';
-import { DUPLICATE_KEY, StoreError, documentCausedWriteErrors, toStoreError } from './errors';
-import { foldEvents, groupByKey, isRejection } from '@sc/projection-core';
 import type {
   ApplyOptions,
   ApplyResult,
-  EventOutcome,
-  IndexedRejection,
+  FoldResult,
   ProjectionDefinition,
   ProjectionSink,
-  SourcePosition,
   VersionStamp,
   VersionedEvent,
 } from '@sc/projection-core';
+import { DUPLICATE_KEY, StoreError, documentCausedWriteErrors, driverDocumentSizeLimit, toStoreError } from './errors';
 import { ensureIndexes } from './indexes';
-import { redactMongoUrl } from './redact';
+import {
+  MAX_BSON_OBJECT_SIZE,
+  batchOutcomes,
+  findOversizedWrite,
+  groupEvents,
+  hasLanded,
+  keyFilter,
+  keyString,
+  operationOf,
+  planCommands,
+  planRound,
+  rejectionsOf,
+} from './plan';
+import type { EventGroup, PlannedWrite } from './plan';
 
 /** Figures of one {@link VersionedStore.applyBatch} call: the sink's, and counts. */
 export interface BatchResult extends ApplyResult {
@@ -53,7 +65,7 @@ export interface VersionedStoreOptions<TEvent extends VersionedEvent, TDoc exten
   /**
    * Replace statements per `update` command. Default: no limit. FerretDB v1 on SQLite
    * holds a pooled connection per statement until the command ends and deadlocks
-   * beyond its pool, so {@link openVersionedStore} lowers this there.
+   * beyond its pool, so `openVersionedStore` lowers this there.
    */
   readonly maxUpdatesPerCommand?: number;
   /** Read concern of the reads that decide stale or applied. Default `majority`. */
@@ -62,18 +74,18 @@ export interface VersionedStoreOptions<TEvent extends VersionedEvent, TDoc exten
   readonly writeConcern?: W;
 }
 
-interface Group<TEvent, TDoc> {
-  readonly key: Readonly<Record<string, string>>;
-  readonly events: TEvent[];
-  /** Indexes of the events in the batch. */
-  readonly positions: number[];
-  /** Where each of the group's events was read from, if known. */
-  readonly sources: readonly (SourcePosition | undefined)[] | undefined;
-  /** Planned write of the last round, to recognise it when re-reading. */
-  planned?: { readonly document: TDoc; readonly readVersion: number | null };
-  outcomes?: EventOutcome[];
-}
+/** Default of {@link VersionedStoreOptions.maxConflictRounds}. */
+const DEFAULT_MAX_CONFLICT_ROUNDS = 5;
 
+/**
+ * The driver's default first batch of a cursor: the read's `batchSize` is never below
+ * it, and otherwise twice the first key values asked for (one value of the first key
+ * field can match several documents when the key is compound), so that a batch's
+ * documents mostly come back in one round trip.
+ */
+const DRIVER_DEFAULT_BATCH_SIZE = 101;
+
+/** Documents are read and written without `_id`: the key fields identify them. */
 const WITHOUT_ID = { _id: 0 } as const;
 
 /** Creates the store of one projection over an open database. */
@@ -81,86 +93,71 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
   options: VersionedStoreOptions<TEvent, TDoc>,
 ): VersionedStore<TEvent, TDoc> {
   const { db, projection, logger } = options;
-  const maxRounds = options.maxConflictRounds ?? 5;
+  const maxRounds = options.maxConflictRounds ?? DEFAULT_MAX_CONFLICT_ROUNDS;
   const maxUpdates = options.maxUpdatesPerCommand ?? Number.POSITIVE_INFINITY;
   const collection = db.collection<Document>(projection.collection, {
     readConcern: { level: options.readConcern ?? 'majority' },
     writeConcern: { w: options.writeConcern ?? 'majority' },
   });
-  const [firstKeyField] = projection.keyFields;
+  const { keyFields } = projection;
+  const [firstKeyField] = keyFields;
   const context = { collection: projection.collection };
 
-  /** The key of a document or of an event's key object, as one string (fields in declaration order). */
-  const keyString = (source: Readonly<Record<string, unknown>>): string =>
-    projection.keyFields.map((field) => String(source[field] ?? '')).join('\u0000');
-  const keyFilter = (key: Readonly<Record<string, string>>): Record<string, string> =>
-    Object.fromEntries(projection.keyFields.map((field) => [field, key[field] ?? '']));
-
-  async function readDocuments(groups: Iterable<Group<TEvent, TDoc>>): Promise<Map<string, TDoc>> {
-    const firstValues = [...new Set([...groups].map((g) => g.key[firstKeyField] ?? ''))];
+  /** The current documents of the groups, by {@link keyString}: one `find` on the first key field. */
+  async function readDocuments(groups: readonly EventGroup<TEvent>[]): Promise<Map<string, TDoc>> {
+    const firstValues = [...new Set(groups.map((g) => g.key[firstKeyField] ?? ''))];
     try {
       const docs = await collection
         .find(
           { [firstKeyField]: { $in: firstValues } },
-          { projection: WITHOUT_ID, batchSize: Math.max(firstValues.length * 2, 101) },
+          { projection: WITHOUT_ID, batchSize: Math.max(firstValues.length * 2, DRIVER_DEFAULT_BATCH_SIZE) },
         )
         .toArray();
-      return new Map(docs.map((doc) => [keyString(doc), doc as unknown as TDoc]));
+      return new Map(docs.map((doc) => [keyString(keyFields, doc), doc as unknown as TDoc]));
     } catch (error) {
       throw toStoreError(error, `find in ${projection.collection}`, context);
     }
   }
 
-  /** Plans the write of each group from its current document; returns the groups to write. */
-  function fold(groups: Iterable<Group<TEvent, TDoc>>, current: Map<string, TDoc>): Group<TEvent, TDoc>[] {
-    const toWrite: Group<TEvent, TDoc>[] = [];
-    for (const group of groups) {
-      const existing = current.get(keyString(group.key)) ?? null;
-      const result = foldEvents(projection, existing, group.events, group.sources);
-      group.outcomes = result.outcomes;
-      if (result.changed && result.document !== null) {
-        group.planned = { document: result.document, readVersion: existing?.entity_version ?? null };
-        toWrite.push(group);
-      } else {
-        delete group.planned;
-      }
-    }
-    return toWrite;
-  }
-
-  /** One unordered bulk write per command: the inserts together, the replaces in slices of `maxUpdates`. */
-  function planCommands(groups: readonly Group<TEvent, TDoc>[]): AnyBulkWriteOperation<Document>[][] {
-    const inserts: AnyBulkWriteOperation<Document>[] = [];
-    const replaces: AnyBulkWriteOperation<Document>[] = [];
-    for (const group of groups) {
-      const planned = group.planned!;
-      // A shallow copy: the driver adds `_id` to inserted documents.
-      const document = { ...planned.document } as Document;
-      if (planned.readVersion === null) inserts.push({ insertOne: { document } });
-      else
-        replaces.push({
-          replaceOne: {
-            filter: { ...keyFilter(group.key), entity_version: planned.readVersion },
-            replacement: document,
-          },
-        });
-    }
-    const commands = inserts.length > 0 ? [inserts] : [];
-    const slice = Number.isFinite(maxUpdates) ? maxUpdates : replaces.length;
-    for (let i = 0; i < replaces.length; i += slice) commands.push(replaces.slice(i, i + slice));
-    return commands;
+  /** STORE_REJECTED for a document the driver would refuse as too large, naming its key. */
+  function tooLarge(
+    oversized: { readonly write: PlannedWrite<TEvent, TDoc>; readonly bytes: number },
+    limit: number,
+    cause?: unknown,
+  ): StoreError {
+    const { write, bytes } = oversized;
+    return new StoreError(
+      'STORE_REJECTED',
+      `document ${JSON.stringify(write.group.key)} of ${projection.collection} is ${bytes} bytes as written, at or above the ${limit}-byte document limit: it can never be written`,
+      { retriable: false, cause, context: { ...context, key: write.group.key, bytes, limit } },
+    );
   }
 
   /** Writes the planned documents; `complete` is false when any guarded write lost a race. */
-  async function write(groups: readonly Group<TEvent, TDoc>[]): Promise<{ complete: boolean; commands: number }> {
-    const commands = planCommands(groups);
+  async function write(
+    writes: readonly PlannedWrite<TEvent, TDoc>[],
+  ): Promise<{ complete: boolean; commands: number }> {
+    const commands = planCommands(writes, maxUpdates);
     let acknowledged = 0;
     let lostRace = false;
-    for (const operations of commands) {
+    for (const command of commands) {
       try {
+        const operations = command.map((w) => operationOf(w, keyFields));
         const result = await collection.bulkWrite(operations, { ordered: false });
         acknowledged += result.insertedCount + result.matchedCount;
       } catch (error) {
+        // The driver refused a statement before sending the command (nothing of it was
+        // applied): a server announcing a limit below the one checked before writing.
+        const limit = driverDocumentSizeLimit(error);
+        if (limit !== undefined) {
+          const oversized = findOversizedWrite(command, keyFields, limit);
+          if (oversized !== undefined) throw tooLarge(oversized, limit, error);
+          throw new StoreError(
+            'STORE_REJECTED',
+            `bulk write to ${projection.collection} refused a document: ${(error as Error).message}`,
+            { retriable: false, cause: error, context: { ...context, limit } },
+          );
+        }
         // Only write errors of single documents are handled here; anything else is the store's trouble.
         const writeErrors = documentCausedWriteErrors(error);
         if (writeErrors === undefined) throw toStoreError(error, `bulkWrite to ${projection.collection}`, context);
@@ -177,17 +174,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         );
       }
     }
-    return { complete: !lostRace && acknowledged === groups.length, commands: commands.length };
-  }
-
-  /** The rejections of the groups' latest folds, by index in the batch. */
-  function rejectionsOf(groups: readonly Group<TEvent, TDoc>[]): IndexedRejection[] {
-    const rejected: IndexedRejection[] = [];
-    for (const group of groups)
-      group.outcomes?.forEach((outcome, i) => {
-        if (isRejection(outcome)) rejected.push({ index: group.positions[i]!, rejection: outcome });
-      });
-    return rejected;
+    return { complete: !lostRace && acknowledged === writes.length, commands: commands.length };
   }
 
   return {
@@ -197,17 +184,16 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
 
     async applyBatch(events, applyOptions = {}) {
       const { positions, beforeWrite } = applyOptions;
-      const grouped = groupByKey(events, (event) => keyString(projection.keyOf(event)));
-      const groups: Group<TEvent, TDoc>[] = [...grouped.values()].map((g) => ({
-        key: projection.keyOf(g.events[0]!),
-        events: g.events,
-        positions: g.positions,
-        sources: positions && g.positions.map((i) => positions[i]),
-      }));
+      const groups = groupEvents(projection, events, positions);
+      /** Each group's latest fold: outcomes and rejections are those of the last round that read it. */
+      let folds: ReadonlyMap<string, FoldResult<TDoc>> = new Map();
+      /** The groups to read this round: all of them first, then those whose write may have lost a race. */
+      let pending: readonly EventGroup<TEvent>[] = groups;
+      /** The writes of the last round, when not all of them were acknowledged. */
+      let unconfirmed: readonly PlannedWrite<TEvent, TDoc>[] = [];
       let commands = 0;
       let conflicts = 0;
       let written = 0;
-      let pending: Group<TEvent, TDoc>[] = groups;
 
       for (let round = 0; pending.length > 0; round++) {
         if (round > maxRounds) {
@@ -224,52 +210,39 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         commands++;
         if (round > 0) {
           // Writes of the last round that went through show up as the version we planned.
-          pending = pending.filter((group) => {
-            const doc = current.get(keyString(group.key));
-            const planned = group.planned!;
-            const landed =
-              doc !== undefined &&
-              doc.entity_version === planned.document.entity_version &&
-              doc.last_event_id === planned.document.last_event_id;
-            if (landed) written++;
-            return !landed;
-          });
-          conflicts += pending.length;
+          const lost = unconfirmed.filter((w) => !hasLanded(w, current.get(w.group.id)));
+          written += unconfirmed.length - lost.length;
+          conflicts += lost.length;
+          pending = lost.map((w) => w.group);
         }
-        const toWrite = fold(pending, current);
-        if (toWrite.length === 0) break;
-        await beforeWrite?.(rejectionsOf(groups));
-        const result = await write(toWrite);
+        const plan = planRound(projection, pending, current);
+        folds = new Map([...folds, ...plan.folds]);
+        if (plan.writes.length === 0) break;
+        // Before the dead letters of this round go out: a batch the driver would refuse
+        // must reach the caller's one-by-one isolation without side effects.
+        const oversized = findOversizedWrite(plan.writes, keyFields, MAX_BSON_OBJECT_SIZE);
+        if (oversized !== undefined) throw tooLarge(oversized, MAX_BSON_OBJECT_SIZE);
+        await beforeWrite?.(rejectionsOf(groups, folds));
+        const result = await write(plan.writes);
         commands += result.commands;
         if (result.complete) {
-          written += toWrite.length;
+          written += plan.writes.length;
           break;
         }
-        pending = toWrite;
+        unconfirmed = plan.writes;
+        pending = plan.writes.map((w) => w.group);
         logger.debug(
-          { collection: projection.collection, round, documents: toWrite.length },
+          { collection: projection.collection, round, documents: plan.writes.length },
           'guarded writes lost races; re-reading',
         );
       }
 
-      const outcomes: EventOutcome[] = new Array(events.length);
-      let applied = 0;
-      let stale = 0;
-      let rejected = 0;
-      for (const group of groups) {
-        group.outcomes!.forEach((outcome, i) => {
-          outcomes[group.positions[i]!] = outcome;
-          if (outcome === 'applied') applied++;
-          else if (outcome === 'stale') stale++;
-          else rejected++;
-        });
-      }
-      return { outcomes, applied, stale, rejected, conflicts, commands, written };
+      return { ...batchOutcomes(events.length, groups, folds), conflicts, commands, written };
     },
 
     async findByKey(key) {
       try {
-        return (await collection.findOne(keyFilter(key), { projection: WITHOUT_ID })) as TDoc | null;
+        return (await collection.findOne(keyFilter(keyFields, key), { projection: WITHOUT_ID })) as TDoc | null;
       } catch (error) {
         throw toStoreError(error, `findOne in ${projection.collection}`, context);
       }
@@ -283,98 +256,4 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
       }
     },
   };
-}
-
-/** Options of {@link connectMongo}. */
-export interface MongoConnectionOptions {
-  readonly url: string;
-  readonly database: string;
-  readonly appName: string;
-  /** How long an operation waits for a reachable server before failing (retriably). Default 5 s. */
-  readonly serverSelectionTimeoutMs?: number;
-  readonly clientOptions?: MongoClientOptions;
-}
-
-/** Connects to MongoDB; the client fails fast when the server is unreachable, so outages surface as retriable errors. */
-export async function connectMongo(options: MongoConnectionOptions): Promise<{ client: MongoClient; db: Db }> {
-  const client = new MongoClient(options.url, {
-    appName: options.appName,
-    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000,
-    connectTimeoutMS: 5000,
-    socketTimeoutMS: 30000,
-    // The store retries whole batches itself, guarded by versions.
-    retryWrites: false,
-    ...options.clientOptions,
-  });
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.close().catch(() => undefined);
-    throw toStoreError(error, 'connect', { url: redactMongoUrl(options.url) });
-  }
-  return { client, db: client.db(options.database) };
-}
-
-/** Options of {@link openVersionedStore}. */
-export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc extends VersionStamp>
-  extends MongoConnectionOptions {
-  readonly projection: ProjectionDefinition<TEvent, TDoc>;
-  readonly logger: Logger;
-  readonly maxConflictRounds?: number;
-  /** See {@link VersionedStoreOptions.maxUpdatesPerCommand}; default: unlimited, or 40 on FerretDB. */
-  readonly maxUpdatesPerCommand?: number;
-  readonly readConcern?: ReadConcernLevel;
-  readonly writeConcern?: W;
-}
-
-/** Replace statements per command on FerretDB v1: with its pool of 600 connections (local-infra), room for ~9 concurrent writers. */
-export const FERRETDB_MAX_UPDATES_PER_COMMAND = 40;
-
-/** Which server answers: MongoDB, or FerretDB speaking its protocol. */
-export async function describeServer(db: Db): Promise<{ readonly ferretdb: boolean; readonly version: string }> {
-  try {
-    const info = await db.admin().command({ buildInfo: 1 });
-    return { ferretdb: 'ferretdbVersion' in info, version: String(info['version']) };
-  } catch (error) {
-    throw toStoreError(error, 'buildInfo', {});
-  }
-}
-
-/**
- * Connects, creates the projection's indexes and returns its store (which is also
- * the runtime's sink) with a `close` that releases the connection.
- */
-export async function openVersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
-  options: OpenVersionedStoreOptions<TEvent, TDoc>,
-): Promise<{ readonly sink: VersionedStore<TEvent, TDoc>; readonly close: () => Promise<void> }> {
-  const { client, db } = await connectMongo(options);
-  try {
-    const server = await describeServer(db);
-    const maxUpdatesPerCommand =
-      options.maxUpdatesPerCommand ?? (server.ferretdb ? FERRETDB_MAX_UPDATES_PER_COMMAND : undefined);
-    const store = createVersionedStore({
-      db,
-      projection: options.projection,
-      logger: options.logger,
-      ...(options.maxConflictRounds === undefined ? {} : { maxConflictRounds: options.maxConflictRounds }),
-      ...(maxUpdatesPerCommand === undefined ? {} : { maxUpdatesPerCommand }),
-      ...(options.readConcern === undefined ? {} : { readConcern: options.readConcern }),
-      ...(options.writeConcern === undefined ? {} : { writeConcern: options.writeConcern }),
-    });
-    await store.ensureIndexes();
-    options.logger.info(
-      {
-        url: redactMongoUrl(options.url),
-        database: options.database,
-        collection: options.projection.collection,
-        server: `${server.ferretdb ? 'FerretDB (MongoDB-compatible)' : 'MongoDB'} ${server.version}`,
-        maxUpdatesPerCommand: maxUpdatesPerCommand ?? 'unlimited',
-      },
-      'store ready',
-    );
-    return { sink: store, close: () => client.close() };
-  } catch (error) {
-    await client.close().catch(() => undefined);
-    throw error;
-  }
 }

@@ -1,5 +1,5 @@
 import type { Db, Document, Filter } from 'mongodb';
-import { describeServer } from './store';
+import { describeServer } from './connection';
 
 /**
  * Order statuses in which an order can still ship: every status of the contract

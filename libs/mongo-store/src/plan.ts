@@ -1,0 +1,250 @@
+// Planning of one round of the apply loop, as pure functions: from the events of a
+// batch and the documents read, what the fold gives and what to write. Nothing here
+// does IO, so all of it is unit-tested without a database.
+import { BSON, ObjectId } from 'mongodb';
+import type { AnyBulkWriteOperation, Document } from 'mongodb';
+import { foldEvents, groupByKey, isRejection } from '@sc/projection-core';
+import type {
+  EventOutcome,
+  FoldResult,
+  IndexedRejection,
+  ProjectionDefinition,
+  SourcePosition,
+  VersionStamp,
+  VersionedEvent,
+} from '@sc/projection-core';
+
+/** A document key, one string per key field. */
+export type DocumentKey = Readonly<Record<string, string>>;
+
+/** The events of a batch that belong to one document, fixed for the whole batch. */
+export interface EventGroup<TEvent> {
+  /** The document key as one string ({@link keyString}): the group's identity in maps. */
+  readonly id: string;
+  readonly key: DocumentKey;
+  /** The group's events, in batch order. */
+  readonly events: readonly TEvent[];
+  /** The index in the batch of each of the group's events. */
+  readonly indexes: readonly number[];
+  /** Where each of the group's events was read from, when the caller said so. */
+  readonly sources: readonly (SourcePosition | undefined)[] | undefined;
+}
+
+/**
+ * One document to write. An insert when the document did not exist at the read; a
+ * replace guarded by the version read otherwise, so that a concurrent writer's change
+ * makes it match nothing instead of being overwritten.
+ */
+export type PlannedWrite<TEvent, TDoc> =
+  | { readonly kind: 'insert'; readonly group: EventGroup<TEvent>; readonly document: TDoc }
+  | {
+      readonly kind: 'replace';
+      readonly group: EventGroup<TEvent>;
+      readonly document: TDoc;
+      /** `entity_version` of the document read: the replace applies only if it is still there. */
+      readonly readVersion: number;
+    };
+
+/** What one round decides: the fold of each group read in it, and the documents to write. */
+export interface RoundPlan<TEvent, TDoc> {
+  /** The fold of each group of the round, by {@link EventGroup.id}. */
+  readonly folds: ReadonlyMap<string, FoldResult<TDoc>>;
+  /** The groups whose fold changed their document, in group order. */
+  readonly writes: readonly PlannedWrite<TEvent, TDoc>[];
+}
+
+/** Outcomes of a batch, in input order, and their counts. */
+export interface BatchOutcomes {
+  readonly outcomes: EventOutcome[];
+  readonly applied: number;
+  readonly stale: number;
+  readonly rejected: number;
+}
+
+/**
+ * MongoDB's largest BSON document (16 MiB): the `maxBsonObjectSize` servers announce,
+ * and the driver's default. The driver refuses an operation whose statement reaches it
+ * before sending anything, with an error that carries no server code.
+ */
+export const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
+
+/** Separates the key fields in {@link keyString}: a character no key value holds. */
+const KEY_SEPARATOR = '\u0000';
+
+/**
+ * A stand-in for the `_id` the driver adds to an inserted document that has none:
+ * every ObjectId has the same BSON size, so measuring with it gives the driver's figure.
+ */
+const SIZE_PROBE_ID = new ObjectId('000000000000000000000000');
+
+/** The options the driver sizes statements with (bulk/unordered.ts `addToOperationsList`). */
+const DRIVER_SIZE_OPTIONS = { checkKeys: false, ignoreUndefined: false } as const;
+
+/** The key of a document or of an event's key object, as one string (fields in declaration order). */
+export function keyString(keyFields: readonly string[], source: object): string {
+  const fields = source as Readonly<Record<string, unknown>>;
+  return keyFields.map((field) => String(fields[field] ?? '')).join(KEY_SEPARATOR);
+}
+
+/** The equality filter on the key fields of `key`. */
+export function keyFilter(keyFields: readonly string[], key: DocumentKey): Record<string, string> {
+  return Object.fromEntries(keyFields.map((field) => [field, key[field] ?? '']));
+}
+
+/** Groups a batch by document, keeping each group's events and positions in batch order. */
+export function groupEvents<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
+  projection: Pick<ProjectionDefinition<TEvent, TDoc>, 'keyFields' | 'keyOf'>,
+  events: readonly TEvent[],
+  positions?: readonly (SourcePosition | undefined)[],
+): EventGroup<TEvent>[] {
+  const grouped = groupByKey(events, (event) => keyString(projection.keyFields, projection.keyOf(event)));
+  return [...grouped].map(([id, group]) => ({
+    id,
+    key: projection.keyOf(group.events[0]!),
+    events: group.events,
+    indexes: group.positions,
+    sources: positions && group.positions.map((i) => positions[i]),
+  }));
+}
+
+/**
+ * Folds each group onto its document as read (`current`, by {@link keyString}) and
+ * plans a write for each group whose document changed: an insert when none was read,
+ * a replace guarded by the version read otherwise. A fold that applies nothing (all
+ * stale or rejected) writes nothing.
+ */
+export function planRound<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
+  projection: Pick<ProjectionDefinition<TEvent, TDoc>, 'evolve'>,
+  groups: readonly EventGroup<TEvent>[],
+  current: ReadonlyMap<string, TDoc>,
+): RoundPlan<TEvent, TDoc> {
+  const folds = new Map<string, FoldResult<TDoc>>();
+  const writes: PlannedWrite<TEvent, TDoc>[] = [];
+  for (const group of groups) {
+    const existing = current.get(group.id) ?? null;
+    const fold = foldEvents(projection, existing, group.events, group.sources);
+    folds.set(group.id, fold);
+    if (!fold.changed || fold.document === null) continue;
+    writes.push(
+      existing === null
+        ? { kind: 'insert', group, document: fold.document }
+        : { kind: 'replace', group, document: fold.document, readVersion: existing.entity_version },
+    );
+  }
+  return { folds, writes };
+}
+
+/**
+ * The writes of a round split into commands: the inserts together in one, the replaces
+ * in slices of `maxUpdatesPerCommand` (FerretDB v1 holds a pooled connection per
+ * statement until the command ends, see `VersionedStoreOptions.maxUpdatesPerCommand`).
+ */
+export function planCommands<TWrite extends PlannedWrite<unknown, unknown>>(
+  writes: readonly TWrite[],
+  maxUpdatesPerCommand = Number.POSITIVE_INFINITY,
+): TWrite[][] {
+  const inserts = writes.filter((write) => write.kind === 'insert');
+  const replaces = writes.filter((write) => write.kind === 'replace');
+  const commands = inserts.length > 0 ? [inserts] : [];
+  const slice = Number.isFinite(maxUpdatesPerCommand) ? maxUpdatesPerCommand : replaces.length;
+  for (let i = 0; i < replaces.length; i += slice) commands.push(replaces.slice(i, i + slice));
+  return commands;
+}
+
+/** The bulk-write operation of one planned write, built afresh for each command. */
+export function operationOf(
+  write: PlannedWrite<unknown, VersionStamp>,
+  keyFields: readonly string[],
+): AnyBulkWriteOperation<Document> {
+  // A shallow copy: the driver adds `_id` to inserted documents, and the plan stays as it was.
+  const document = { ...write.document } as Document;
+  if (write.kind === 'insert') return { insertOne: { document } };
+  return {
+    replaceOne: {
+      filter: { ...keyFilter(keyFields, write.group.key), entity_version: write.readVersion },
+      replacement: document,
+    },
+  };
+}
+
+/**
+ * The BSON size the driver measures of a write before it sends it (bulk/common.ts
+ * `raw`): the inserted document with the `_id` it adds, or the update statement
+ * `{ q: filter, u: replacement }`.
+ */
+export function statementBytes(write: PlannedWrite<unknown, VersionStamp>, keyFields: readonly string[]): number {
+  const operation = operationOf(write, keyFields);
+  let statement: Document;
+  if ('insertOne' in operation) {
+    const document = operation.insertOne.document;
+    statement = document['_id'] == null ? { ...document, _id: SIZE_PROBE_ID } : document;
+  } else if ('replaceOne' in operation) {
+    statement = { q: operation.replaceOne.filter, u: operation.replaceOne.replacement };
+  } else {
+    throw new TypeError('statementBytes: operationOf builds inserts and replaces only');
+  }
+  return BSON.calculateObjectSize(statement, DRIVER_SIZE_OPTIONS);
+}
+
+/**
+ * The first write whose statement reaches `limit` bytes ({@link statementBytes}),
+ * with its size; undefined when all fit. Such a write fails the same way however
+ * often it is retried: the document itself is too large.
+ */
+export function findOversizedWrite<TWrite extends PlannedWrite<unknown, VersionStamp>>(
+  writes: readonly TWrite[],
+  keyFields: readonly string[],
+  limit = MAX_BSON_OBJECT_SIZE,
+): { readonly write: TWrite; readonly bytes: number } | undefined {
+  for (const write of writes) {
+    const bytes = statementBytes(write, keyFields);
+    if (bytes >= limit) return { write, bytes };
+  }
+  return undefined;
+}
+
+/**
+ * True when the document read after a lost race is the one `write` planned: same
+ * version and same last event. Some writes of an unordered command go through while
+ * others lose; those must be counted as written, not folded again.
+ */
+export function hasLanded(write: PlannedWrite<unknown, VersionStamp>, document: VersionStamp | undefined): boolean {
+  return (
+    document !== undefined &&
+    document.entity_version === write.document.entity_version &&
+    document.last_event_id === write.document.last_event_id
+  );
+}
+
+/** The rejections of each group's latest fold, by index in the batch (what `beforeWrite` is given). */
+export function rejectionsOf(
+  groups: readonly EventGroup<unknown>[],
+  folds: ReadonlyMap<string, FoldResult<unknown>>,
+): IndexedRejection[] {
+  const rejected: IndexedRejection[] = [];
+  for (const group of groups)
+    folds.get(group.id)?.outcomes.forEach((outcome, i) => {
+      if (isRejection(outcome)) rejected.push({ index: group.indexes[i]!, rejection: outcome });
+    });
+  return rejected;
+}
+
+/** Each event's outcome in its group's latest fold, placed back in batch order, and the counts. */
+export function batchOutcomes(
+  size: number,
+  groups: readonly EventGroup<unknown>[],
+  folds: ReadonlyMap<string, FoldResult<unknown>>,
+): BatchOutcomes {
+  const outcomes: EventOutcome[] = new Array(size);
+  let applied = 0;
+  let stale = 0;
+  let rejected = 0;
+  for (const group of groups)
+    folds.get(group.id)?.outcomes.forEach((outcome, i) => {
+      outcomes[group.indexes[i]!] = outcome;
+      if (outcome === 'applied') applied++;
+      else if (outcome === 'stale') stale++;
+      else rejected++;
+    });
+  return { outcomes, applied, stale, rejected };
+}
