@@ -23,12 +23,10 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:core', 'type:schema'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:core', 'type:schema'] },
-            {
-              // The projection model: pure rules and types, no IO.
-              sourceTag: 'type:core',
-              onlyDependOnLibsWithTags: ['type:core', 'type:schema'],
-              bannedExternalImports: ['kafkajs', 'mongodb', 'prom-client', 'pino'],
-            },
+            // The projection model: types and the fold, depending on the contract only.
+            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core', 'type:schema'] },
+            // Pure code (the core, the read models' rules): no IO library, whoever imports it.
+            { sourceTag: 'purity:pure', bannedExternalImports: ['kafkajs', 'mongodb', 'prom-client', 'pino'] },
             {
               sourceTag: 'type:schema',
               onlyDependOnLibsWithTags: ['type:schema'],

@@ -1,17 +1,8 @@
-import { CONSUMER_GROUPS, GROUP_TOPICS } from '@sc/event-schemas';
-import { DEFAULT_STREAM, projectStreamEndToEnd } from '@sc/testing';
-import type { EndToEndTarget } from '@sc/testing';
+import { DEFAULT_STREAM, expectedDocumentsOf, projectStreamEndToEnd } from '@sc/testing';
 import type { Document } from 'mongodb';
-import { feedItemsProjection } from '../src/feed-items.projection';
+import { FEED_BUILDER_WORKER } from '@sc/read-models';
 
-const target: EndToEndTarget = {
-  app: 'feed-builder-worker',
-  group: CONSUMER_GROUPS.feedBuilder,
-  topics: GROUP_TOPICS[CONSUMER_GROUPS.feedBuilder],
-  collection: 'feed_items',
-  keyOf: (doc) => `${String(doc['source_id'])}|${String(doc['item_type'])}`,
-  expected: (stream) => stream.expected.feed_items,
-};
+const target = FEED_BUILDER_WORKER;
 
 const newestFirst = (a: Document, b: Document) =>
   ((b['published_at'] as Date | null)?.getTime() ?? 0) - ((a['published_at'] as Date | null)?.getTime() ?? 0) ||
@@ -30,9 +21,8 @@ describe('feed-builder-worker (built bundle, real Kafka and MongoDB)', () => {
         promotions: 150,
         orders: 0,
       },
-      feedItemsProjection.indexes,
       async (world) => {
-        const expected = target.expected(world.stream);
+        const expected = expectedDocumentsOf(target, world.stream);
 
         const items = [...expected.values()] as Document[];
         const feed = world.db.collection('feed_items');

@@ -1,25 +1,8 @@
-// Composition root of the user-cards-worker: configuration, wiring, start and stop live in
-// runProjectionWorkerMain; the read model's rules live in user-cards.projection.ts.
-import { CONSUMER_GROUPS, GROUP_TOPICS } from '@sc/event-schemas';
+// Composition root of the user-cards-worker: the worker is declared once in @sc/read-models
+// (USER_CARDS_WORKER); the runtime runs it (configuration, probes, start, graceful stop) over
+// the MongoDB store.
 import { runProjectionWorkerMain } from '@sc/kafka-runtime';
-import { openVersionedStore } from '@sc/mongo-store';
-import { userCardsProjection } from './user-cards.projection';
+import { mongoSinkOpener } from '@sc/mongo-store';
+import { USER_CARDS_WORKER } from '@sc/read-models';
 
-runProjectionWorkerMain({
-  app: 'user-cards-worker',
-  projection: userCardsProjection.name,
-  defaultHttpPort: 9101,
-  group: CONSUMER_GROUPS.userCards,
-  topics: GROUP_TOPICS[CONSUMER_GROUPS.userCards],
-  openSink: ({ config, logger }) =>
-    openVersionedStore({
-      url: config.mongo.url,
-      database: config.mongo.database,
-      appName: config.app,
-      projection: userCardsProjection,
-      logger,
-      maxConflictRounds: config.processing.maxConflictRounds,
-      readConcern: config.mongo.readConcern,
-      writeConcern: config.mongo.writeConcern,
-    }),
-});
+runProjectionWorkerMain({ worker: USER_CARDS_WORKER, openSink: mongoSinkOpener(USER_CARDS_WORKER.projection) });

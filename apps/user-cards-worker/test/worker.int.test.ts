@@ -1,20 +1,11 @@
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { CONSUMER_GROUPS, GROUP_TOPICS } from '@sc/event-schemas';
 import { sumMetricSamples as metricValue } from '@sc/kafka-runtime';
-import { DEFAULT_STREAM, createEndToEndWorld, eventually, startWorkerProcess } from '@sc/testing';
-import type { EndToEndTarget, EndToEndWorld, WorkerProcess } from '@sc/testing';
-import { userCardsProjection } from '../src/user-cards.projection';
+import { DEFAULT_STREAM, createEndToEndWorld, eventually, expectedDocumentsOf, startWorkerProcess } from '@sc/testing';
+import type { EndToEndWorld, WorkerProcess } from '@sc/testing';
+import { USER_CARDS_WORKER } from '@sc/read-models';
 
-const app = 'user-cards-worker';
-const target: EndToEndTarget = {
-  app,
-  group: CONSUMER_GROUPS.userCards,
-  topics: GROUP_TOPICS[CONSUMER_GROUPS.userCards],
-  collection: 'user_cards',
-  keyOf: (doc) => String(doc['user_id']),
-  expected: (stream) => stream.expected.user_cards,
-};
+const target = USER_CARDS_WORKER;
 
 function assignment(worker: WorkerProcess): number[] {
   const joins = worker.logs.filter((l) => l['msg'] === 'joined consumer group');
@@ -26,7 +17,7 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
   const workers: WorkerProcess[] = [];
   const worlds: EndToEndWorld[] = [];
   const start = (world: EndToEndWorld, env: Record<string, string> = {}) => {
-    const worker = startWorkerProcess(app, { ...world.env, ...env });
+    const worker = startWorkerProcess(target.app, { ...world.env, ...env });
     workers.push(worker);
     return worker;
   };
@@ -69,10 +60,10 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     expect((await worker.get('/livez')).status).toBe(200);
 
     // The design's indexes, with their order and uniqueness.
-    await w.expectDeclaredIndexes(userCardsProjection.indexes);
+    await w.expectDeclaredIndexes(target.projection.indexes);
 
     // Queries the indexes serve: users by status (newest first), by role, top users by followers.
-    const expected = [...target.expected(w.stream).values()];
+    const expected = [...expectedDocumentsOf(target, w.stream).values()];
     const byStatus = await w.db
       .collection('user_cards')
       .find({ status: 'active' }, { projection: { _id: 0, user_id: 1 } })

@@ -3,8 +3,8 @@ import { envelopeShape } from './envelope';
 import type { Envelope } from './envelope';
 import { EVENT_TYPES, PAYLOAD_SCHEMAS } from './payloads';
 import type { EventType, PayloadOf } from './payloads';
-import { ENTITY_TYPES } from './topics';
-import type { EntityType } from './topics';
+import { ENTITY_TYPES, entityTypeOfTopic } from './topics';
+import type { ConsumerGroup, DomainTopic, EntityType, EntityTypeOfTopic, GROUP_TOPICS } from './topics';
 
 /** The entity type an event type belongs to: `order.confirmed` → `order`. */
 export type EntityTypeOf<T extends EventType> = T extends `${infer E extends EntityType}.${string}` ? E : never;
@@ -22,6 +22,18 @@ export type UserEvent = Extract<DomainEvent, { entity_type: 'user' }>;
 export type PostEvent = Extract<DomainEvent, { entity_type: 'post' }>;
 export type PromotionEvent = Extract<DomainEvent, { entity_type: 'promotion' }>;
 export type OrderEvent = Extract<DomainEvent, { entity_type: 'order' }>;
+
+/** The events a domain topic carries: `sc.domain.order` → {@link OrderEvent}. */
+export type EventOfTopic<T extends DomainTopic> = Extract<DomainEvent, { entity_type: EntityTypeOfTopic<T> }>;
+
+/** The events a consumer group reads, from its topics in {@link GROUP_TOPICS}. */
+export type EventOfGroup<G extends ConsumerGroup> = EventOfTopic<(typeof GROUP_TOPICS)[G][number]>;
+
+/** The event types a set of topics carries, in the contract's order. */
+export function eventTypesOfTopics(topics: readonly DomainTopic[]): EventType[] {
+  const entities = new Set(topics.map((t) => entityTypeOfTopic(t)));
+  return EVENT_TYPES.filter((t) => entities.has(t.slice(0, t.indexOf('.')) as EntityType));
+}
 
 function fullEventSchema<T extends EventType>(eventType: T) {
   const entityType = eventType.slice(0, eventType.indexOf('.')) as EntityTypeOf<T>;

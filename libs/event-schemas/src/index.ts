@@ -10,8 +10,18 @@ export {
   TimestampSchema,
 } from './envelope';
 export type { Envelope } from './envelope';
-export { EVENT_SCHEMAS, TOPIC_EVENT_SCHEMAS } from './events';
-export type { DomainEvent, EntityTypeOf, EventOf, OrderEvent, PostEvent, PromotionEvent, UserEvent } from './events';
+export { EVENT_SCHEMAS, TOPIC_EVENT_SCHEMAS, eventTypesOfTopics } from './events';
+export type {
+  DomainEvent,
+  EntityTypeOf,
+  EventOf,
+  EventOfGroup,
+  EventOfTopic,
+  OrderEvent,
+  PostEvent,
+  PromotionEvent,
+  UserEvent,
+} from './events';
 export { EVENT_TYPES, ORDER_STATUSES, PAYLOAD_SCHEMAS, POST_CONTENT_TYPES, USER_ROLES } from './payloads';
 export type { EventType, PayloadInputOf, PayloadOf } from './payloads';
 export {
@@ -25,5 +35,5 @@ export {
   deadLetterTopicOf,
   entityTypeOfTopic,
 } from './topics';
-export type { ConsumerGroup, DeadLetterReason, DomainTopic, EntityType } from './topics';
+export type { ConsumerGroup, DeadLetterReason, DomainTopic, EntityType, EntityTypeOfTopic } from './topics';
 export { buildJsonSchemas } from './json-schema';

@@ -11,6 +11,11 @@ export const DOMAIN_TOPICS = {
 } as const satisfies Record<EntityType, string>;
 export type DomainTopic = (typeof DOMAIN_TOPICS)[EntityType];
 
+/** The entity type a domain topic carries, as a type: `sc.domain.order` → `order`. */
+export type EntityTypeOfTopic<T extends DomainTopic> = {
+  [E in EntityType]: (typeof DOMAIN_TOPICS)[E] extends T ? E : never;
+}[EntityType];
+
 /** The entity type a domain topic carries, or undefined for any other topic. */
 export function entityTypeOfTopic(topic: string): EntityType | undefined {
   return ENTITY_TYPE_BY_TOPIC.get(topic);

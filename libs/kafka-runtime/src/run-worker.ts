@@ -1,4 +1,5 @@
-import type { DomainEvent } from '@sc/event-schemas';
+import type { ConsumerGroup, EventOfGroup } from '@sc/event-schemas';
+import type { VersionStamp, WorkerDescriptor } from '@sc/projection-core';
 import { ConfigError, createLogger, handleShutdownSignals } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
 import { loadWorkerConfig } from './config';
@@ -6,19 +7,14 @@ import type { WorkerConfig } from './config';
 import { createProjectionWorker } from './worker';
 import type { SinkHandle } from './worker';
 
-/** What a worker app declares in its `main.ts`. */
-export interface WorkerMainOptions<TEvent extends DomainEvent> {
-  /** The app's name, e.g. `user-cards-worker`. */
-  readonly app: string;
-  /** The projection's name, a metric label (e.g. `user_cards`). */
-  readonly projection: string;
-  readonly defaultHttpPort: number;
-  readonly group: string;
-  readonly topics: readonly string[];
+/** What a worker app's `main.ts` hands over: its descriptor and how to open its store. */
+export interface WorkerMainOptions<G extends ConsumerGroup, TDoc extends VersionStamp> {
+  /** The worker, declared once (app, group, topics, projection, default port). */
+  readonly worker: WorkerDescriptor<G, TDoc>;
   readonly openSink: (context: {
     readonly config: WorkerConfig;
     readonly logger: Logger;
-  }) => Promise<SinkHandle<TEvent>>;
+  }) => Promise<SinkHandle<EventOfGroup<G>>>;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -27,24 +23,27 @@ export interface WorkerMainOptions<TEvent extends DomainEvent> {
  * bad variable), log, start, stop gracefully on SIGTERM/SIGINT, and exit 1 on a
  * fatal error so the orchestrator restarts it.
  */
-export function runProjectionWorkerMain<TEvent extends DomainEvent>(options: WorkerMainOptions<TEvent>): void {
+export function runProjectionWorkerMain<G extends ConsumerGroup, TDoc extends VersionStamp>(
+  options: WorkerMainOptions<G, TDoc>,
+): void {
+  const { app, defaultPort, group, topics, projection } = options.worker;
   let config: WorkerConfig;
   try {
-    config = loadWorkerConfig(options.env ?? process.env, { app: options.app, httpPort: options.defaultHttpPort });
+    config = loadWorkerConfig(options.env ?? process.env, { app, httpPort: defaultPort });
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${options.app}: ${error.message}\n`);
+      process.stderr.write(`${app}: ${error.message}\n`);
       process.exit(2);
     }
     throw error;
   }
-  const logger = createLogger({ name: options.app, level: config.logLevel });
+  const logger = createLogger({ name: app, level: config.logLevel });
   const worker = createProjectionWorker({
     config,
     logger,
-    projection: options.projection,
-    group: options.group,
-    topics: options.topics,
+    projection: projection.name,
+    group,
+    topics,
     openSink: () => options.openSink({ config, logger }),
     onFatal: () => {
       void worker.stop().finally(() => process.exit(1));

@@ -5,24 +5,20 @@ export {
   DUPLICATE_KEY,
   TRANSIENT_SERVER_CODES,
   documentCausedWriteErrors,
+  driverDocumentSizeLimit,
   isDocumentCausedCode,
 } from './errors';
 export type { DocumentCausedCodeName, DocumentWriteError, RetryReason } from './errors';
 export { UNPARSABLE_MONGO_URL, redactMongoUrl } from './redact';
-export { ensureIndexes } from './indexes';
+export { INDEX_CONFLICT_CODES, ensureIndexes } from './indexes';
 export { SHIPPABLE_ORDER_STATUSES, findSupplierQueue, supplierQueueFilter } from './supplier-queue';
 export type { SupplierQueueItem } from './supplier-queue';
-export {
-  FERRETDB_MAX_UPDATES_PER_COMMAND,
-  connectMongo,
-  createVersionedStore,
-  describeServer,
-  openVersionedStore,
-} from './store';
-export type {
-  BatchResult,
-  MongoConnectionOptions,
-  OpenVersionedStoreOptions,
-  VersionedStore,
-  VersionedStoreOptions,
-} from './store';
+export { MAX_BSON_OBJECT_SIZE } from './plan';
+export { FERRETDB_MAX_UPDATES_PER_COMMAND, connectMongo, describeServer } from './connection';
+export type { MongoConnectionOptions, ServerInfo } from './connection';
+export { createVersionedStore } from './store';
+export type { BatchResult, VersionedStore, VersionedStoreOptions } from './store';
+export { openVersionedStore } from './open';
+export type { OpenVersionedStoreOptions } from './open';
+export { mongoSinkOpener } from './sink-opener';
+export type { StoreSettings } from './sink-opener';

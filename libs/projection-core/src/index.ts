@@ -14,3 +14,5 @@ export type {
   VersionedEvent,
 } from './projection';
 export type { ApplyOptions, ApplyResult, IndexedRejection, ProjectionSink } from './sink';
+export { defineWorker } from './worker-descriptor';
+export type { WorkerDescriptor } from './worker-descriptor';

@@ -73,7 +73,10 @@ export interface IndexDeclaration {
 
 /**
  * A read model: where it lives, how its documents are keyed, and a pure `evolve`.
- * Nothing here does IO; the store and the runtime do.
+ * Nothing here does IO; the store and the runtime do. `keyOf` and `evolve` are
+ * methods so that a definition of one topic's events can stand where any
+ * definition is expected (tools, tests); one of another topic's events still does
+ * not fit a descriptor of this topic (see `defineWorker`).
  */
 export interface ProjectionDefinition<TEvent extends VersionedEvent, TDoc extends VersionStamp> {
   readonly name: string;
@@ -81,13 +84,13 @@ export interface ProjectionDefinition<TEvent extends VersionedEvent, TDoc extend
   /** Fields that identify a document (a unique index must cover them); the first is queried with `$in`. */
   readonly keyFields: readonly [string, ...string[]];
   /** The document key an event belongs to, one string per key field. */
-  readonly keyOf: (event: TEvent) => Readonly<Record<string, string>>;
+  keyOf(event: TEvent): Readonly<Record<string, string>>;
   readonly indexes: readonly IndexDeclaration[];
   /**
    * The document after `event`, or a rejection. Called only for events newer than
    * `doc`; `doc` is null when the entity has no document yet.
    */
-  readonly evolve: (doc: TDoc | null, event: TEvent) => DocumentBody<TDoc> | Rejection;
+  evolve(doc: TDoc | null, event: TEvent): DocumentBody<TDoc> | Rejection;
 }
 
 /** True when `evolve` returned a rejection rather than a document. */

@@ -1,6 +1,6 @@
 import { checkProjectionSpec, domainEvent } from '@sc/testing';
-import { feedItemsProjection } from '../src/feed-items.projection';
-import type { FeedEvent, FeedItem } from '../src/feed-items.projection';
+import { feedItemsProjection } from '../src';
+import type { FeedEvent, FeedItem } from '../src';
 
 const at = (version: number) => new Date(Date.parse('2026-11-26T10:00:00.000Z') + version * 60_000);
 const spec = (s: { given: FeedEvent[]; when: FeedEvent; then: FeedItem | { rejected: string } }) =>

@@ -1,6 +1,6 @@
 import type { ChunkRecord } from '@sc/kafka-runtime';
 import { CRASH_POINTS, createMemoryWorld, domainRecord } from '@sc/testing';
-import { orderSummariesProjection } from '../src/order-summaries.projection';
+import { orderSummariesProjection } from '../src';
 
 const TOPIC = 'sc.domain.order';
 const records = (...wire: ReturnType<typeof domainRecord>[]): ChunkRecord[] =>

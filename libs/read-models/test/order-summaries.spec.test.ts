@@ -1,6 +1,6 @@
 import { checkProjectionSpec, domainEvent } from '@sc/testing';
-import { orderSummariesProjection } from '../src/order-summaries.projection';
-import type { OrderItemSummary, OrderSummary } from '../src/order-summaries.projection';
+import { orderSummariesProjection } from '../src';
+import type { OrderItemSummary, OrderSummary } from '../src';
 import type { OrderEvent } from '@sc/event-schemas';
 
 const at = (version: number) => new Date(Date.parse('2026-11-26T10:00:00.000Z') + version * 60_000);

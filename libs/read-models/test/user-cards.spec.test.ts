@@ -1,6 +1,6 @@
 import { checkProjectionSpec, domainEvent } from '@sc/testing';
-import { userCardsProjection } from '../src/user-cards.projection';
-import type { UserCard } from '../src/user-cards.projection';
+import { userCardsProjection } from '../src';
+import type { UserCard } from '../src';
 
 const at = (version: number) => new Date(Date.parse('2026-11-26T10:00:00.000Z') + version * 60_000);
 const created = domainEvent('user.created', 'usr_1', 1, {

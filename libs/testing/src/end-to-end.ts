@@ -3,7 +3,7 @@ import type { Db, Document } from 'mongodb';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from '@sc/event-schemas';
 import { POSITION_FIELD } from '@sc/projection-core';
-import type { IndexDeclaration } from '@sc/projection-core';
+import type { IndexDeclaration, WorkerDescriptor } from '@sc/projection-core';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import { createTestNamespace } from './names';
@@ -11,15 +11,20 @@ import { createTopics, eventually, groupLag, produceAll, readTopic, testKafka } 
 import { startWorkerProcess } from './worker-process';
 import type { ReadRecord } from './kafka';
 
-/** What an end-to-end test of one worker app needs to know about it. */
-export interface EndToEndTarget {
-  readonly app: string;
-  readonly group: string;
-  readonly topics: readonly string[];
-  readonly collection: string;
-  /** The simulator's key of a document of this collection. */
-  readonly keyOf: (doc: Document) => string;
-  readonly expected: (stream: SimulatedStream) => Map<string, Record<string, unknown>>;
+/** What an end-to-end test of one worker app needs to know about it: its descriptor. */
+export type EndToEndTarget = WorkerDescriptor;
+
+/** The simulator's key of a document: its key fields joined with `|`, in declaration order. */
+export function simulatorKeyOf(target: EndToEndTarget, doc: Document): string {
+  return target.projection.keyFields.map((field) => String(doc[field])).join('|');
+}
+
+/** The simulator's own account of the target's read model. */
+export function expectedDocumentsOf(
+  target: EndToEndTarget,
+  stream: SimulatedStream,
+): Map<string, Record<string, unknown>> {
+  return stream.expected[target.projection.name as keyof SimulatedStream['expected']];
 }
 
 /** One isolated world for an end-to-end test: its own topics, group, database and stream. */
@@ -88,7 +93,8 @@ export async function createEndToEndWorld(
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const stream = generateStream(streamOptions);
-  const records = stream.records.filter((r) => target.topics.includes(r.topic));
+  const topics: readonly string[] = target.topics;
+  const records = stream.records.filter((r) => topics.includes(r.topic));
   const groupId = `${ns.prefix}${target.group}`;
 
   const world: EndToEndWorld = {
@@ -120,15 +126,15 @@ export async function createEndToEndWorld(
     },
     async documents() {
       const docs = await db
-        .collection(target.collection)
+        .collection(target.projection.collection)
         // The position is the worker's bookkeeping, not part of the read model the contract describes.
         .find({}, { projection: { _id: 0, [POSITION_FIELD]: 0 } })
         .toArray();
-      return new Map(docs.map((d) => [target.keyOf(d), d]));
+      return new Map(docs.map((d) => [simulatorKeyOf(target, d), d]));
     },
     deadLetters: () => readTopic(kafka, deadLetterTopic),
     async expectExactDocuments() {
-      const expected = target.expected(stream);
+      const expected = expectedDocumentsOf(target, stream);
       const actual = await world.documents();
       expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
       for (const [key, doc] of expected) expect({ key, doc: actual.get(key) }).toEqual({ key, doc });
@@ -160,7 +166,7 @@ export async function createEndToEndWorld(
       }
     },
     async expectDeclaredIndexes(indexes) {
-      const existing = await db.collection(target.collection).listIndexes().toArray();
+      const existing = await db.collection(target.projection.collection).listIndexes().toArray();
       for (const declared of indexes) {
         expect(existing.find((i) => i['name'] === declared.name)).toMatchObject({
           key: declared.keys,
@@ -187,7 +193,6 @@ export async function createEndToEndWorld(
 export async function projectStreamEndToEnd(
   target: EndToEndTarget,
   streamOptions: StreamOptions,
-  indexes: readonly IndexDeclaration[],
   check: (world: EndToEndWorld) => Promise<void>,
 ): Promise<void> {
   const world = await createEndToEndWorld(target, streamOptions);
@@ -197,7 +202,7 @@ export async function projectStreamEndToEnd(
     await world.waitForLagZero(240_000);
     await world.expectExactDocuments();
     await world.expectPoisonDeadLettered({ exactlyOnce: true });
-    await world.expectDeclaredIndexes(indexes);
+    await world.expectDeclaredIndexes(target.projection.indexes);
     await check(world);
     expect(await worker.stop('SIGTERM')).toBe(0);
   } finally {

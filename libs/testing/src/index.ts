@@ -7,7 +7,13 @@ export { checkProjectionSpec, domainEvent, domainRecord } from './projection-spe
 export type { ProjectionSpec } from './projection-spec';
 export { bundlePath, startWorkerProcess } from './worker-process';
 export type { WorkerProcess } from './worker-process';
-export { DEFAULT_STREAM, createEndToEndWorld, projectStreamEndToEnd } from './end-to-end';
+export {
+  DEFAULT_STREAM,
+  createEndToEndWorld,
+  expectedDocumentsOf,
+  projectStreamEndToEnd,
+  simulatorKeyOf,
+} from './end-to-end';
 export type { EndToEndTarget, EndToEndWorld } from './end-to-end';
 export { createMemorySink } from './memory-sink';
 export type { MemorySink } from './memory-sink';

@@ -4,11 +4,11 @@ import type { DomainEvent } from '@sc/event-schemas';
 import { createChunkProcessor, createRetrier } from '@sc/kafka-runtime';
 import type { ChunkRecord, ChunkResult } from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
-import type { ProjectionDefinition, VersionStamp } from '@sc/projection-core';
+import type { ProjectionDefinition, VersionStamp, WorkerDescriptor } from '@sc/projection-core';
 import { createLogger } from '@sc/service-kit';
 import { createRandom, generateStream } from '@sc/event-simulator';
-import type { SimulatedRecord, SimulatedStream, StreamOptions } from '@sc/event-simulator';
-import { DEFAULT_STREAM } from './end-to-end';
+import type { SimulatedRecord, StreamOptions } from '@sc/event-simulator';
+import { DEFAULT_STREAM, expectedDocumentsOf } from './end-to-end';
 import { createMemorySink } from './memory-sink';
 import type { MemorySink } from './memory-sink';
 
@@ -150,17 +150,13 @@ export function comparableDocuments(documents: Iterable<object>): unknown[] {
 }
 
 /**
- * The drift check that needs no Kafka: the simulator's stream for `topics`, folded
+ * The drift check that needs no Kafka: the simulator's stream for the worker's topics, folded
  * through the projection's chunk processor in memory (calm, and with crashes at
  * random points and redeliveries), must give exactly the simulator's expected
  * documents and one dead letter per poison record.
  */
-export function describeStreamFold<TEvent extends DomainEvent, TDoc extends VersionStamp>(
-  projection: ProjectionDefinition<TEvent, TDoc>,
-  topics: readonly string[],
-  expectedOf: (stream: SimulatedStream) => Map<string, Record<string, unknown>>,
-  size: Partial<StreamOptions>,
-): void {
+export function describeStreamFold(worker: WorkerDescriptor, size: Partial<StreamOptions>): void {
+  const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
   describe(`the simulated stream folded through ${projection.name} in memory`, () => {
     const stream = generateStream({
       seed: 11,
@@ -171,6 +167,7 @@ export function describeStreamFold<TEvent extends DomainEvent, TDoc extends Vers
       orders: 0,
       ...size,
     });
+    const topics: readonly string[] = worker.topics;
     const records = stream.records.filter((r) => topics.includes(r.topic));
 
     it.each([
@@ -185,7 +182,7 @@ export function describeStreamFold<TEvent extends DomainEvent, TDoc extends Vers
       expect(crashes > 0).toBe(crashRate > 0);
       expect(expectedDeadLetters.some((l) => l.endsWith('missing_entity'))).toBe(true);
       expect(comparableDocuments(world.sink.documents.values())).toEqual(
-        comparableDocuments(expectedOf(stream).values()),
+        comparableDocuments(expectedDocumentsOf(worker, stream).values()),
       );
       expect(world.deadLetterSet()).toEqual(expectedDeadLetters);
     });

@@ -4,13 +4,20 @@
 // says a calm run gives. Used by `npm run chaos` and by the fault suite of `npm test`.
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import type { Document } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { createRandom, generateStream } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import { fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
-import { createTestNamespace, readTopic, startFaultProxy, startWorkerProcess } from '@sc/testing';
+import { WORKERS } from '@sc/read-models';
+import {
+  createTestNamespace,
+  expectedDocumentsOf,
+  readTopic,
+  simulatorKeyOf,
+  startFaultProxy,
+  startWorkerProcess,
+} from '@sc/testing';
 import type { FaultCommand, FaultMoment, WorkerProcess } from '@sc/testing';
 import { PROJECTIONS } from './projections';
 import type { Projection } from './projections';
@@ -80,12 +87,6 @@ export interface ChaosReport {
   /** True when nothing is wrong, missing or extra. */
   readonly exact: boolean;
 }
-
-const DOCUMENT_KEYS: Record<Projection['name'], (doc: Document) => string> = {
-  user_cards: (doc) => String(doc['user_id']),
-  feed_items: (doc) => `${String(doc['source_id'])}|${String(doc['item_type'])}`,
-  order_summaries: (doc) => String(doc['order_id']),
-};
 
 /** A value in one canonical text: object keys sorted, dates as ISO strings. */
 function canonical(value: unknown): string {
@@ -281,14 +282,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const documents = { checked: 0, wrong: 0, missing: 0, extra: 0 };
     const deadLetters = { expected: 0, missing: 0, extra: 0, duplicated: 0 };
     for (const p of projections) {
-      const expected = stream.expected[p.name];
+      const worker = WORKERS.find((w) => w.app === p.app)!;
+      const expected = expectedDocumentsOf(worker, stream);
       const actual = new Map(
         (
           await db
             .collection(p.collection)
             .find({}, { projection: { _id: 0, [POSITION_FIELD]: 0 } })
             .toArray()
-        ).map((d) => [DOCUMENT_KEYS[p.name](d), d]),
+        ).map((d) => [simulatorKeyOf(worker, d), d]),
       );
       for (const [key, doc] of expected) {
         documents.checked++;
