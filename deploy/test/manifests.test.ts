@@ -3,7 +3,13 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { CONSUMER_GROUPS, DOMAIN_TOPICS, GROUP_TOPICS, deadLetterTopicOf } from '@sc/event-schemas';
-import { REQUIRED_WORKER_ENV_VARS, WORKER_ENV_VARS } from '@sc/kafka-runtime';
+import { REQUIRED_WORKER_ENV_VARS as RUNTIME_REQUIRED, WORKER_ENV_VARS as RUNTIME_VARS } from '@sc/kafka-runtime';
+import { MONGO_STORE_ENV_VARS, REQUIRED_MONGO_STORE_ENV_VARS } from '@sc/mongo-store';
+import { WORKERS as DECLARED_WORKERS } from '@sc/read-models';
+
+// A worker reads the runtime's variables and its store adapter's.
+const WORKER_ENV_VARS = [...RUNTIME_VARS, ...MONGO_STORE_ENV_VARS];
+const REQUIRED_WORKER_ENV_VARS = [...RUNTIME_REQUIRED, ...REQUIRED_MONGO_STORE_ENV_VARS];
 
 // Rendered with the real kustomize, built once from the Go module proxy.
 const KUSTOMIZE_VERSION = 'v5.7.1';
@@ -42,11 +48,8 @@ function render(dir: string): Resource[] {
   return parseAllDocuments(output).map((d) => d.toJSON() as Resource);
 }
 
-const WORKERS = [
-  { app: 'user-cards-worker', group: CONSUMER_GROUPS.userCards, port: 9101 },
-  { app: 'feed-builder-worker', group: CONSUMER_GROUPS.feedBuilder, port: 9102 },
-  { app: 'order-summary-worker', group: CONSUMER_GROUPS.orderSummaries, port: 9103 },
-] as const;
+// The manifests must agree with the workers as they are declared (@sc/read-models).
+const WORKERS = DECLARED_WORKERS.map((w) => ({ app: w.app, group: w.group, port: w.defaultPort }));
 const topics = (
   JSON.parse(readFileSync(join(deploy, 'topics.json'), 'utf8')) as {
     topics: { name: string; partitions: number; replicationFactor: number; config: Record<string, string> }[];
@@ -167,16 +170,39 @@ describe('topic declaration', () => {
 });
 
 describe('images and docker-compose', () => {
+  interface Service {
+    build?: { context: string; dockerfile: string };
+    environment: Record<string, string>;
+    ports?: string[];
+    init?: boolean;
+  }
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, Service>;
+  };
+
   it.each(WORKERS)(
-    '$app: the image runs as a non-root user, and compose uses only variables the worker reads',
-    ({ app }) => {
-      expect(readFileSync(join(root, 'apps', app, 'Dockerfile'), 'utf8')).toMatch(/^USER node$/m);
-      const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-        services: Record<string, { environment: Record<string, string> }>;
-      };
-      const names = Object.keys(compose.services[app]!.environment);
+    '$app: the image builds the app and runs as a non-root user on its port; compose uses only variables the worker reads',
+    ({ app, port }) => {
+      const service = compose.services[app]!;
+      const names = Object.keys(service.environment);
       for (const name of names) expect(WORKER_ENV_VARS).toContain(name);
       for (const name of REQUIRED_WORKER_ENV_VARS) expect(names).toContain(name);
+      expect(service.environment['HTTP_PORT']).toBe(String(port));
+      expect(service.ports).toEqual([`${port}:${port}`]);
+      expect(service.init).toBe(true);
+      expect(existsSync(join(root, service.build!.context, service.build!.dockerfile))).toBe(true);
+      const dockerfile = readFileSync(join(root, service.build!.dockerfile), 'utf8');
+      expect(dockerfile).toContain(`nx build ${app}`);
+      expect(dockerfile).toMatch(/^USER node$/m);
+      expect(dockerfile).toContain(`HTTP_PORT=${port}`);
     },
   );
+
+  it('points the workers at the compose broker and database', () => {
+    for (const { app } of WORKERS) {
+      expect(compose.services[app]!.environment['KAFKA_BROKERS']).toBe('kafka:9092');
+      expect(compose.services[app]!.environment['MONGO_URL']).toBe('mongodb://mongo:27017');
+    }
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['kafka', 'mongo']));
+  });
 });

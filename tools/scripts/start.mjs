@@ -26,11 +26,21 @@ function runOrExit(command, args) {
 
 ensureDependencies(root, env);
 
+// What the summary says keeps running afterwards (the local infrastructure), if anything.
+let infraNote;
 if (!(env.KAFKA_BROKERS && env.MONGO_URL)) {
-  const { up } = await import('../local-infra/cli.mjs');
+  const { up, readInfraSettings } = await import('../local-infra/cli.mjs');
   const infra = await up();
   env.KAFKA_BROKERS = infra.KAFKA_BROKERS;
   env.MONGO_URL = infra.MONGO_URL;
+  const s = readInfraSettings(env);
+  const mongod = spawnSync('sh', ['-c', 'command -v mongod'], { stdio: 'ignore' }).status === 0;
+  const mongo = mongod
+    ? `mongod ${infra.MONGO_URL}`
+    : s.ferretBackend === 'postgresql'
+      ? `FerretDB ${infra.MONGO_URL} on PostgreSQL ${s.host}:${s.postgresPort}`
+      : `FerretDB ${infra.MONGO_URL} on SQLite`;
+  infraNote = `The local infrastructure keeps running (Kafka ${infra.KAFKA_BROKERS}, ${mongo}) so that \`npm run status\` and the next \`npm start\` can use it; \`npm run infra:down\` stops it.`;
 }
 runOrExit('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']);
 mkdirSync(logDir, { recursive: true });
@@ -81,4 +91,5 @@ const workersClean = children.every((c) => c.exitCode === 0);
 console.log(
   `workers stopped${workersClean ? ' cleanly' : `: exit codes ${children.map((c) => c.exitCode ?? c.signalCode).join(', ')}`}`,
 );
+if (infraNote) console.log(infraNote);
 process.exit(simulatorCode === 0 && workersClean ? 0 : 1);

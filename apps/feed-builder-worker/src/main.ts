@@ -2,7 +2,7 @@
 // (FEED_BUILDER_WORKER); the runtime runs it (configuration, probes, start, graceful stop) over
 // the MongoDB store.
 import { runProjectionWorkerMain } from '@sc/kafka-runtime';
-import { mongoSinkOpener } from '@sc/mongo-store';
+import { mongoSinkAdapter } from '@sc/mongo-store';
 import { FEED_BUILDER_WORKER } from '@sc/read-models';
 
-runProjectionWorkerMain({ worker: FEED_BUILDER_WORKER, openSink: mongoSinkOpener(FEED_BUILDER_WORKER.projection) });
+runProjectionWorkerMain({ worker: FEED_BUILDER_WORKER, sink: mongoSinkAdapter(FEED_BUILDER_WORKER.projection) });

@@ -2,7 +2,7 @@
 // (ORDER_SUMMARY_WORKER); the runtime runs it (configuration, probes, start, graceful stop) over
 // the MongoDB store.
 import { runProjectionWorkerMain } from '@sc/kafka-runtime';
-import { mongoSinkOpener } from '@sc/mongo-store';
+import { mongoSinkAdapter } from '@sc/mongo-store';
 import { ORDER_SUMMARY_WORKER } from '@sc/read-models';
 
-runProjectionWorkerMain({ worker: ORDER_SUMMARY_WORKER, openSink: mongoSinkOpener(ORDER_SUMMARY_WORKER.projection) });
+runProjectionWorkerMain({ worker: ORDER_SUMMARY_WORKER, sink: mongoSinkAdapter(ORDER_SUMMARY_WORKER.projection) });

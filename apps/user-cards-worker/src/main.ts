@@ -2,7 +2,7 @@
 // (USER_CARDS_WORKER); the runtime runs it (configuration, probes, start, graceful stop) over
 // the MongoDB store.
 import { runProjectionWorkerMain } from '@sc/kafka-runtime';
-import { mongoSinkOpener } from '@sc/mongo-store';
+import { mongoSinkAdapter } from '@sc/mongo-store';
 import { USER_CARDS_WORKER } from '@sc/read-models';
 
-runProjectionWorkerMain({ worker: USER_CARDS_WORKER, openSink: mongoSinkOpener(USER_CARDS_WORKER.projection) });
+runProjectionWorkerMain({ worker: USER_CARDS_WORKER, sink: mongoSinkAdapter(USER_CARDS_WORKER.projection) });

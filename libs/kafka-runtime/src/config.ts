@@ -36,20 +36,6 @@ export function createWorkerEnvSchema(defaults: WorkerDefaults) {
       KAFKA_HEARTBEAT_INTERVAL_MS: envInt(100, 60_000).default(3_000),
       KAFKA_MAX_WAIT_MS: envInt(10, 30_000).default(500),
       KAFKA_MAX_BYTES_PER_PARTITION: envInt(1_024, 100 * 1_048_576).default(1_048_576),
-      MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, { message: 'must start with mongodb:// or mongodb+srv://' }),
-      MONGO_READ_CONCERN: z
-        .enum(['local', 'majority', 'linearizable', 'available', 'snapshot'], {
-          message: 'must be local, majority, linearizable, available or snapshot',
-        })
-        .default('majority'),
-      MONGO_WRITE_CONCERN: z
-        .string()
-        .regex(/^(majority|\d+)$/, { message: 'must be majority or a number of nodes' })
-        .default('majority'),
-      MONGO_DB: z
-        .string()
-        .regex(/^[^/\\. "$]{1,63}$/, { message: 'must be a valid MongoDB database name' })
-        .default('sc_read_models'),
       HTTP_HOST: z.string().default('0.0.0.0'),
       HTTP_PORT: envInt(0, 65_535).default(defaults.httpPort),
       LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -58,7 +44,6 @@ export function createWorkerEnvSchema(defaults: WorkerDefaults) {
       DEAD_LETTER_MAX_BATCH_BYTES: envInt(1_024, 100 * 1_048_576).default(512 * 1_024),
       RETRY_INITIAL_MS: envInt(1, 60_000).default(200),
       RETRY_MAX_MS: envInt(1, 600_000).default(30_000),
-      STORE_MAX_CONFLICT_ROUNDS: envInt(0, 100).default(5),
       SHUTDOWN_GRACE_MS: envInt(100, 600_000).default(25_000),
     })
     .superRefine((env, ctx) => {
@@ -97,19 +82,12 @@ export function createWorkerEnvSchema(defaults: WorkerDefaults) {
         maxWaitMs: env.KAFKA_MAX_WAIT_MS,
         maxBytesPerPartition: env.KAFKA_MAX_BYTES_PER_PARTITION,
       },
-      mongo: {
-        url: env.MONGO_URL,
-        database: env.MONGO_DB,
-        readConcern: env.MONGO_READ_CONCERN,
-        writeConcern: /^\d+$/.test(env.MONGO_WRITE_CONCERN) ? Number(env.MONGO_WRITE_CONCERN) : ('majority' as const),
-      },
       http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
       logLevel: env.LOG_LEVEL,
       processing: {
         partitionsConcurrency: env.PARTITIONS_CONCURRENCY,
         maxEventsPerWrite: env.MAX_EVENTS_PER_WRITE,
         maxDeadLetterBatchBytes: env.DEAD_LETTER_MAX_BATCH_BYTES,
-        maxConflictRounds: env.STORE_MAX_CONFLICT_ROUNDS,
       },
       retry: { initialMs: env.RETRY_INITIAL_MS, maxMs: env.RETRY_MAX_MS },
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
@@ -119,13 +97,13 @@ export function createWorkerEnvSchema(defaults: WorkerDefaults) {
 /** A worker's validated configuration. */
 export type WorkerConfig = z.output<ReturnType<typeof createWorkerEnvSchema>>;
 
-/** Every environment variable a worker reads (for docs, manifests and their tests). */
+/** Every environment variable the runtime reads; the store adapter reads its own (for docs, manifests, tests). */
 export const WORKER_ENV_VARS = Object.keys(
   createWorkerEnvSchema({ app: 'x', httpPort: 0 }).in.shape,
 ) as readonly string[];
 
-/** Environment variables without a default: a deployment must set them. */
-export const REQUIRED_WORKER_ENV_VARS = ['KAFKA_BROKERS', 'MONGO_URL'] as const;
+/** Runtime variables without a default: a deployment must set them. */
+export const REQUIRED_WORKER_ENV_VARS = ['KAFKA_BROKERS'] as const;
 
 /** Reads and validates the worker's environment; throws a ConfigError naming each bad variable. */
 export function loadWorkerConfig(

@@ -62,7 +62,7 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
     }),
     storeCommands: new Counter({
       name: 'sc_projection_store_commands_total',
-      help: 'MongoDB commands issued by the store.',
+      help: 'Commands the store issued (reads and writes), as its sink reports them.',
       registers,
     }),
     storeConflicts: new Counter({

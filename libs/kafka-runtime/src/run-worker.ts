@@ -1,4 +1,4 @@
-import type { ConsumerGroup, EventOfGroup } from '@sc/event-schemas';
+import type { ConsumerGroup, DomainEvent, EventOfGroup } from '@sc/event-schemas';
 import type { VersionStamp, WorkerDescriptor } from '@sc/projection-core';
 import { ConfigError, createLogger, handleShutdownSignals } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
@@ -7,15 +7,45 @@ import type { WorkerConfig } from './config';
 import { createProjectionWorker } from './worker';
 import type { SinkHandle } from './worker';
 
-/** What a worker app's `main.ts` hands over: its descriptor and how to open its store. */
-export interface WorkerMainOptions<G extends ConsumerGroup, TDoc extends VersionStamp> {
+/**
+ * A store as the runtime sees it: it owns its part of the environment (validated at
+ * start with the runtime's, every bad variable named at once) and opens the sink.
+ */
+export interface SinkAdapter<TConfig, TEvent extends DomainEvent> {
+  /** Throws a ConfigError naming each bad or missing variable of the store. */
+  loadConfig(env: Readonly<Record<string, string | undefined>>): TConfig;
+  /** Opens the store; retried with backoff while it fails retriably. */
+  open(config: TConfig, context: { readonly app: string; readonly logger: Logger }): Promise<SinkHandle<TEvent>>;
+}
+
+/** What a worker app's `main.ts` hands over: its descriptor and its store. */
+export interface WorkerMainOptions<G extends ConsumerGroup, TDoc extends VersionStamp, TSinkConfig> {
   /** The worker, declared once (app, group, topics, projection, default port). */
   readonly worker: WorkerDescriptor<G, TDoc>;
-  readonly openSink: (context: {
-    readonly config: WorkerConfig;
-    readonly logger: Logger;
-  }) => Promise<SinkHandle<EventOfGroup<G>>>;
+  readonly sink: SinkAdapter<TSinkConfig, EventOfGroup<G>>;
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The runtime's and the store adapter's configuration, or a ConfigError naming every problem of either. */
+export function loadWorkerAndSinkConfig<TSinkConfig>(
+  env: Readonly<Record<string, string | undefined>>,
+  defaults: { app: string; httpPort: number },
+  sink: Pick<SinkAdapter<TSinkConfig, never>, 'loadConfig'>,
+): { config: WorkerConfig; sinkConfig: TSinkConfig } {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const config = attempt(() => loadWorkerConfig(env, defaults));
+  const sinkConfig = attempt(() => sink.loadConfig(env));
+  if (config === undefined || sinkConfig === undefined) throw new ConfigError(problems);
+  return { config, sinkConfig };
 }
 
 /**
@@ -23,13 +53,18 @@ export interface WorkerMainOptions<G extends ConsumerGroup, TDoc extends Version
  * bad variable), log, start, stop gracefully on SIGTERM/SIGINT, and exit 1 on a
  * fatal error so the orchestrator restarts it.
  */
-export function runProjectionWorkerMain<G extends ConsumerGroup, TDoc extends VersionStamp>(
-  options: WorkerMainOptions<G, TDoc>,
+export function runProjectionWorkerMain<G extends ConsumerGroup, TDoc extends VersionStamp, TSinkConfig>(
+  options: WorkerMainOptions<G, TDoc, TSinkConfig>,
 ): void {
   const { app, defaultPort, group, topics, projection } = options.worker;
   let config: WorkerConfig;
+  let sinkConfig: TSinkConfig;
   try {
-    config = loadWorkerConfig(options.env ?? process.env, { app, httpPort: defaultPort });
+    ({ config, sinkConfig } = loadWorkerAndSinkConfig(
+      options.env ?? process.env,
+      { app, httpPort: defaultPort },
+      options.sink,
+    ));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${app}: ${error.message}\n`);
@@ -44,7 +79,7 @@ export function runProjectionWorkerMain<G extends ConsumerGroup, TDoc extends Ve
     projection: projection.name,
     group,
     topics,
-    openSink: () => options.openSink({ config, logger }),
+    openSink: () => options.sink.open(sinkConfig, { app, logger }),
     onFatal: () => {
       void worker.stop().finally(() => process.exit(1));
     },

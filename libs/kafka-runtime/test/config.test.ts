@@ -1,5 +1,11 @@
-import type { ConfigError } from '@sc/service-kit';
-import { REQUIRED_WORKER_ENV_VARS, WORKER_ENV_VARS, createWorkerMetrics, loadWorkerConfig } from '../src';
+import { ConfigError } from '@sc/service-kit';
+import {
+  REQUIRED_WORKER_ENV_VARS,
+  WORKER_ENV_VARS,
+  createWorkerMetrics,
+  loadWorkerAndSinkConfig,
+  loadWorkerConfig,
+} from '../src';
 
 const defaults = { app: 'user-cards-worker', httpPort: 9101 };
 const problems = (env: Record<string, string>) => {
@@ -16,7 +22,6 @@ describe('worker configuration', () => {
     const config = loadWorkerConfig(
       {
         KAFKA_BROKERS: 'a:9092,b:9092',
-        MONGO_URL: 'mongodb://m:27017',
         KAFKA_CREATE_TOPICS: 'true',
         PARTITIONS_CONCURRENCY: '6',
       },
@@ -25,7 +30,6 @@ describe('worker configuration', () => {
     expect(config).toMatchObject({
       app: 'user-cards-worker',
       kafka: { brokers: ['a:9092', 'b:9092'], clientId: 'user-cards-worker', createTopics: true, namePrefix: '' },
-      mongo: { url: 'mongodb://m:27017', database: 'sc_read_models' },
       http: { port: 9101 },
       processing: { partitionsConcurrency: 6, maxEventsPerWrite: 500 },
       shutdownGraceMs: 25000,
@@ -35,25 +39,21 @@ describe('worker configuration', () => {
   });
 
   it('fails naming every missing or bad variable', () => {
-    expect(problems({})).toEqual(['KAFKA_BROKERS: is required but not set', 'MONGO_URL: is required but not set']);
-    expect(problems({ KAFKA_BROKERS: 'a:1', MONGO_URL: 'http://x', HTTP_PORT: '-1', LOG_LEVEL: 'loud' })).toEqual([
-      'MONGO_URL: must start with mongodb:// or mongodb+srv://',
+    expect(problems({})).toEqual(['KAFKA_BROKERS: is required but not set']);
+    expect(problems({ KAFKA_BROKERS: 'a:1', HTTP_PORT: '-1', LOG_LEVEL: 'loud' })).toEqual([
       'HTTP_PORT: must be at least 0',
       'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
     ]);
   });
 
   it('requires SASL credentials once a mechanism is chosen, and keeps them out of logs', () => {
-    expect(problems({ KAFKA_BROKERS: 'a:1', MONGO_URL: 'mongodb://m', KAFKA_SASL_MECHANISM: 'scram-sha-512' })).toEqual(
-      [
-        'KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is set',
-        'KAFKA_SASL_PASSWORD: is required when KAFKA_SASL_MECHANISM is set',
-      ],
-    );
+    expect(problems({ KAFKA_BROKERS: 'a:1', KAFKA_SASL_MECHANISM: 'scram-sha-512' })).toEqual([
+      'KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is set',
+      'KAFKA_SASL_PASSWORD: is required when KAFKA_SASL_MECHANISM is set',
+    ]);
     const config = loadWorkerConfig(
       {
         KAFKA_BROKERS: 'a:1',
-        MONGO_URL: 'mongodb://m',
         KAFKA_SASL_MECHANISM: 'plain',
         KAFKA_SASL_USERNAME: 'u',
         KAFKA_SASL_PASSWORD: 'p',
@@ -63,10 +63,29 @@ describe('worker configuration', () => {
     expect(config.kafka.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
   });
 
-  it('lists its variables for docs and manifests', () => {
+  it('lists its variables for docs and manifests, and none of the store’s', () => {
     expect(WORKER_ENV_VARS).toEqual(
       expect.arrayContaining([...REQUIRED_WORKER_ENV_VARS, 'KAFKA_NAME_PREFIX', 'SHUTDOWN_GRACE_MS', 'HTTP_PORT']),
     );
+    expect(WORKER_ENV_VARS.filter((name) => name.startsWith('MONGO_') || name.startsWith('STORE_'))).toEqual([]);
+  });
+
+  it('validates the store adapter’s variables with its own, naming every problem of both at once', () => {
+    const sink = {
+      loadConfig: (env: Readonly<Record<string, string | undefined>>) => {
+        if (!env['STORE_URL']) throw new ConfigError(['STORE_URL: is required but not set']);
+        return { url: env['STORE_URL'] };
+      },
+      open: () => Promise.reject(new Error('not opened in this test')),
+    };
+    expect(() => loadWorkerAndSinkConfig({}, defaults, sink)).toThrow(
+      expect.objectContaining({
+        problems: ['KAFKA_BROKERS: is required but not set', 'STORE_URL: is required but not set'],
+      }),
+    );
+    expect(loadWorkerAndSinkConfig({ KAFKA_BROKERS: 'a:1', STORE_URL: 's://x' }, defaults, sink).sinkConfig).toEqual({
+      url: 's://x',
+    });
   });
 });
 

@@ -20,5 +20,11 @@ export { createVersionedStore } from './store';
 export type { BatchResult, VersionedStore, VersionedStoreOptions } from './store';
 export { openVersionedStore } from './open';
 export type { OpenVersionedStoreOptions } from './open';
-export { mongoSinkOpener } from './sink-opener';
-export type { StoreSettings } from './sink-opener';
+export {
+  MONGO_STORE_ENV_VARS,
+  REQUIRED_MONGO_STORE_ENV_VARS,
+  loadMongoStoreConfig,
+  mongoStoreEnvSchema,
+} from './config';
+export type { MongoStoreConfig } from './config';
+export { mongoSinkAdapter } from './sink-opener';

@@ -12,13 +12,14 @@ import { generateStream } from '@sc/event-simulator';
 import type { SimulatedStream } from '@sc/event-simulator';
 import { projectionLag, topicDepth } from './kafka-state';
 import { scrapeWorker } from './metrics';
-import type { WorkerCounters } from './metrics';
 import { parseSimulatorArgs } from './options';
 import type { SimulatorOptions } from './options';
 import { PROJECTIONS } from './projections';
 import { ensureTopics, publishRecords } from './publish';
 import { formatSummary, summarizeReadModels } from './summary';
 import { formatTable } from './table';
+import { RateMeter, producedCounter, renderProjectionRows } from './live-view';
+import type { ProjectionRow } from './live-view';
 
 const env = process.env;
 const prefix = env['KAFKA_NAME_PREFIX'] ?? '';
@@ -31,43 +32,58 @@ function connections(): { kafka: Kafka; mongo: MongoClient; db: Db } {
   return { kafka, mongo, db: mongo.db(env['MONGO_DB'] ?? 'sc_read_models') };
 }
 
-interface ProjectionRow {
-  readonly name: string;
-  readonly counters: WorkerCounters | undefined;
-  readonly lag: number;
-  readonly perSecond: number;
+/** What the live view remembers per projection between refreshes. */
+interface Tracker {
+  previous: number | undefined;
+  readonly consumed: RateMeter;
+  readonly produced: RateMeter;
+  readonly producedOf: (sent: number) => number;
+}
+
+function trackers(stream: SimulatedStream): Map<string, Tracker> {
+  return new Map(
+    PROJECTIONS.map((p) => [
+      p.name,
+      {
+        previous: undefined,
+        consumed: new RateMeter(),
+        produced: new RateMeter(),
+        producedOf: producedCounter(stream.records, p.topics),
+      },
+    ]),
+  );
 }
 
 async function projectionRows(
   admin: Admin,
   options: SimulatorOptions,
-  previous: Map<string, number>,
+  tracked: Map<string, Tracker>,
+  sent: number,
   seconds: number,
+  publishing: boolean,
 ): Promise<ProjectionRow[]> {
+  const now = Date.now();
   return Promise.all(
     PROJECTIONS.map(async (p, i) => {
       const counters = await scrapeWorker(options.metricsPorts[i]!);
       const lag = (await projectionLag(admin, p, prefix).catch(() => [])).reduce((sum, r) => sum + r.lag, 0);
+      const t = tracked.get(p.name)!;
       const consumed = counters?.consumed ?? 0;
-      const perSecond = seconds > 0 ? (consumed - (previous.get(p.name) ?? consumed)) / seconds : 0;
-      previous.set(p.name, consumed);
-      return { name: p.name, counters, lag, perSecond };
+      const perSecond = seconds > 0 ? (consumed - (t.previous ?? consumed)) / seconds : 0;
+      t.previous = consumed;
+      const produced = t.producedOf(sent);
+      const produceRate = t.produced.add(now, produced) ?? 0;
+      return {
+        name: p.name,
+        counters,
+        lag,
+        perSecond,
+        produced,
+        consumeRate: counters ? t.consumed.add(now, consumed) : undefined,
+        // Once publishing is over, the lag only shrinks.
+        produceRate: publishing ? produceRate : 0,
+      };
     }),
-  );
-}
-
-function renderRows(rows: readonly ProjectionRow[]): string {
-  return formatTable(
-    ['projection', 'applied', 'stale', 'ignored', 'dead-lettered', 'lag', 'events/s'],
-    rows.map((r) => [
-      r.name,
-      r.counters?.applied ?? 'down',
-      r.counters?.stale,
-      r.counters?.ignored,
-      r.counters?.deadLettered,
-      r.lag,
-      Math.round(r.perSecond),
-    ]),
   );
 }
 
@@ -119,28 +135,28 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
       return 0;
     }
 
-    const previous = new Map<string, number>();
+    const tracked = trackers(stream);
     let last = Date.now();
     let caughtUp = false;
     const tty = process.stdout.isTTY === true;
     for (let tick = 0; !abort.signal.aborted; tick++) {
       await Promise.race([new Promise((r) => setTimeout(r, 1000)), interrupted]);
       const now = Date.now();
-      const rows = await projectionRows(admin, options, previous, (now - last) / 1000);
-      last = now;
       const done = sent === stream.records.length || abort.signal.aborted;
+      const rows = await projectionRows(admin, options, tracked, sent, (now - last) / 1000, !done);
+      last = now;
       caughtUp = done && rows.every((r) => r.lag === 0 && r.counters !== undefined);
-      const screen = `${new Date().toISOString()}  ${describeStream(stream, sent)}\n\n${renderRows(rows)}\n\n${options.once ? 'waiting for lag 0…' : 'Ctrl-C stops the simulation and the workers'}`;
+      const screen = `${new Date().toISOString()}  ${describeStream(stream, sent)}\n\n${renderProjectionRows(rows)}\n\n${options.once ? 'waiting for lag 0…' : 'Ctrl-C stops the simulation and the workers'}`;
       if (tty) process.stdout.write(`\x1b[2J\x1b[H${screen}\n`);
       else if (tick % 5 === 0 || caughtUp) console.log(`${screen}\n`);
       if (options.once && caughtUp) break;
     }
     sent = await publishing;
 
-    const rows = await projectionRows(admin, options, new Map(), 0);
+    const rows = await projectionRows(admin, options, trackers(stream), sent, 0, false);
     const summary = await summarizeReadModels(db);
     console.log(
-      `\n=== summary ===\n${describeStream(stream, sent)}\n\n${renderRows(rows)}\n\n${formatSummary(summary)}`,
+      `\n=== summary ===\n${describeStream(stream, sent)}\n\n${renderProjectionRows(rows)}\n\n${formatSummary(summary)}`,
     );
     if (options.json) {
       const counters = Object.fromEntries(rows.map((r) => [r.name, { ...r.counters, lag: r.lag }]));

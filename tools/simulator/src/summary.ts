@@ -1,4 +1,5 @@
 import type { Db, Document } from 'mongodb';
+import { findSupplierQueue } from '@sc/mongo-store';
 import { formatTable } from './table';
 
 /** One example read-model query of the design, with its result rows. */
@@ -102,15 +103,15 @@ export async function summarizeReadModels(db: Db): Promise<ReadModelSummary> {
       ]),
     },
     {
-      title: `Queue of supplier ${supplier}: items to ship (items.supplier_id, items.status)`,
+      title: `Queue of supplier ${supplier}: their pending items in orders that can still ship, oldest first (items.supplier_id, items.status, status)`,
       headers: ['order', 'item', 'title', 'quantity', 'order status'],
-      rows: (await orders.find({ 'items.supplier_id': supplier, 'items.status': 'pending' }).limit(50).toArray())
-        .flatMap((d) =>
-          (d['items'] as Document[])
-            .filter((i) => i['supplier_id'] === supplier && i['status'] === 'pending')
-            .map((i) => [d['order_id'], i['item_id'], i['title'], i['quantity'], d['status']]),
-        )
-        .slice(0, LIMIT),
+      rows: (await findSupplierQueue(db, supplier, { limit: LIMIT })).map((i) => [
+        i.order_id,
+        i.item_id,
+        i.title,
+        i.quantity,
+        i.order_status,
+      ]),
     },
     {
       title: 'Top users by followers (follower_count desc)',
