@@ -1,15 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { provisionTopics } from '@sc/kafka-runtime';
 import { WORKERS } from '@sc/read-models';
-import { DEFAULT_STREAM, createEndToEndWorld, eventually, startWorkerProcess } from '@sc/testing';
-import type { EndToEndWorld, WorkerProcess } from '@sc/testing';
+import { DEFAULT_STREAM, createEndToEndWorld, eventually, startFaultProxy, startWorkerProcess } from '@sc/testing';
+import type { EndToEndWorld, FaultProxy, WorkerProcess } from '@sc/testing';
 import { annotationLabels, legendLabels, operandsOf, problemsOf, substituteVariables } from './promql';
 import type { Sample } from './promql';
 
@@ -55,7 +54,7 @@ describe('monitoring against a real Prometheus scraping the three workers', () =
   const worlds: EndToEndWorld[] = [];
   const workers: WorkerProcess[] = [];
   let prometheus: { url: string; child: ChildProcess } | undefined;
-  let proxy: TcpProxy | undefined;
+  let proxy: FaultProxy | undefined;
   let kubelet: NodeJS.Timeout | undefined;
 
   afterAll(async () => {
@@ -117,8 +116,8 @@ describe('monitoring against a real Prometheus scraping the three workers', () =
     }
     // MongoDB unreachable at first: every worker retries opening its store and is not ready.
     const mongo = new URL(process.env['MONGO_URL']!);
-    proxy = await startTcpProxy(mongo.hostname, Number(mongo.port || 27017));
-    await proxy.pause();
+    proxy = await startFaultProxy(mongo.hostname, Number(mongo.port || 27017));
+    proxy.pause();
     for (const [i, target] of WORKERS.entries()) {
       workers.push(
         startWorkerProcess(target.app, { ...worlds[i]!.env, MONGO_URL: `mongodb://127.0.0.1:${proxy.port}` }),
@@ -158,7 +157,7 @@ describe('monitoring against a real Prometheus scraping the three workers', () =
       1000,
     );
 
-    await proxy.resume();
+    proxy.resume();
     await Promise.all(worlds.map((w) => w.produce(w.records)));
     await Promise.all(worlds.map((w) => w.waitForLagZero(240_000)));
 
@@ -283,54 +282,4 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => r());
     child.kill('SIGTERM');
   });
-}
-
-interface TcpProxy {
-  readonly port: number;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** A TCP proxy that can refuse every connection, then come back on the same port. */
-async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const listen = () =>
-    new Promise<void>((resolveListen) => {
-      server = createServer((client) => {
-        const upstream = connect(targetPort, targetHost);
-        sockets.add(client).add(upstream);
-        client.pipe(upstream).pipe(client);
-        const drop = () => {
-          client.destroy();
-          upstream.destroy();
-          sockets.delete(client);
-          sockets.delete(upstream);
-        };
-        client.on('error', drop).on('close', drop);
-        upstream.on('error', drop).on('close', drop);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as { port: number }).port;
-        resolveListen();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolveStop) => {
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-      if (!server?.listening) return resolveStop();
-      server.close(() => resolveStop());
-    });
-  await listen();
-  return {
-    get port() {
-      return port;
-    },
-    pause: stop,
-    resume: listen,
-    close: stop,
-  };
 }

@@ -18,7 +18,11 @@ export interface FaultProxy {
   cutNext(command: FaultCommand, moment: FaultMoment): void;
   /** Cuts every open connection now. */
   cutAll(): void;
-  /** An outage: every connection cut, and new ones refused, for `ms`. */
+  /** Cuts every connection and refuses new ones until {@link FaultProxy.resume}: the store is down. */
+  pause(): void;
+  /** Accepts connections again. */
+  resume(): void;
+  /** An outage: {@link FaultProxy.pause} for `ms`, then {@link FaultProxy.resume}. */
   outage(ms: number): Promise<void>;
   /** Faults armed and not yet hit. */
   pending(): number;
@@ -101,6 +105,13 @@ export async function startFaultProxy(targetHost: string, targetPort: number): P
     cutNext: (command, moment) => void armed.push({ command, moment }),
     cutAll: () => {
       for (const socket of sockets) socket.destroy();
+    },
+    pause: () => {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    resume: () => {
+      down = false;
     },
     outage: async (ms) => {
       down = true;

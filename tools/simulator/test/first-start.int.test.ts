@@ -1,12 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { createTestNamespace } from '@sc/testing';
+import { startPrivateBroker } from '../src/owned-broker';
+import type { PrivateBroker } from '../src/owned-broker';
 
 const root = resolve(__dirname, '../../..');
-const infraCli = resolve(root, 'tools/local-infra/cli.mjs');
 
 /**
  * The first `npm start` on a broker that has never run before: the workers create
@@ -15,39 +14,23 @@ const infraCli = resolve(root, 'tools/local-infra/cli.mjs');
  * scratch on side ports (the downloaded jars are shared), beside the usual MongoDB.
  */
 describe('the first npm start on a fresh Kafka', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sc-fresh-kafka-'));
   // Below the ephemeral range (32768+), so no client socket holds one of these ports.
   const kafkaPort = 20000 + 2 * Math.floor(Math.random() * 5000);
-  const infraEnv = {
-    ...process.env,
-    LOCAL_INFRA_DIR: dir,
-    LOCAL_INFRA_CACHE_DIR: process.env['LOCAL_INFRA_CACHE_DIR'] ?? resolve(root, '.local-infra', 'cache'),
-    LOCAL_KAFKA_PORT: String(kafkaPort),
-    LOCAL_KAFKA_CONTROLLER_PORT: String(kafkaPort + 1),
-    LOCAL_KAFKA_HEAP: '512m',
-  };
-  const infra = (command: 'up' | 'down') =>
-    spawnSync(process.execPath, [infraCli, command, '--quiet', '--only', 'kafka'], {
-      env: infraEnv,
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
+  let broker: PrivateBroker | undefined;
 
-  afterAll(() => {
-    infra('down');
-    rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    await broker?.destroy();
   });
 
   it('passes: topics created by the workers and the simulator at once, first produce waits for their leaders', async () => {
-    const started = infra('up');
-    expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 0, stderr: '' });
+    broker = startPrivateBroker(kafkaPort);
 
     const ns = createTestNamespace('first');
     const child = spawn(process.execPath, [resolve(root, 'tools/scripts/start.mjs'), '--once', '--scale', '50'], {
       cwd: root,
       env: {
         ...process.env,
-        KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
+        KAFKA_BROKERS: broker.brokers,
         MONGO_DB: ns.database,
         START_HTTP_PORT_BASE: String(kafkaPort + 2),
       },
