@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import { ProjectionError } from '@sc/service-kit';
+import { ERROR_CODES, ProjectionError } from '@sc/service-kit';
 import type { ErrorContext } from '@sc/service-kit';
 import { toKafkaError } from './kafka-client';
 
@@ -51,7 +51,7 @@ export function batchesUnder(messages: readonly Message[], maxBytes: number): Me
 }
 
 /** The code of a dead-letter send that can never succeed until an operator acts. */
-export const DEAD_LETTER_REFUSED = 'DEAD_LETTER_REFUSED';
+export const DEAD_LETTER_REFUSED = ERROR_CODES.DEAD_LETTER_REFUSED;
 
 /** Kafka's error type (e.g. `MESSAGE_TOO_LARGE`) anywhere in a kafkajs error's chain. */
 function kafkaErrorTypes(error: unknown): string[] {

@@ -12,10 +12,11 @@ import {
   MongoWriteConcernError,
 } from 'mongodb';
 import { ProjectionError } from '@sc/service-kit';
-import type { ErrorContext } from '@sc/service-kit';
+import type { ErrorCode, ErrorContext } from '@sc/service-kit';
 
 /** Stable codes of {@link StoreError}. */
-export type StoreErrorCode =
+export type StoreErrorCode = Extract<
+  ErrorCode,
   /** The server cannot be reached, timed out, is failing over, or failed for a reason not proven permanent: retry later. */
   | 'STORE_UNAVAILABLE'
   /** Guarded writes kept losing races beyond the retry bound: retry the batch later. */
@@ -23,7 +24,8 @@ export type StoreErrorCode =
   /** The server refused a document for a reason retrying will not fix (see {@link DOCUMENT_CAUSED_CODES}). */
   | 'STORE_REJECTED'
   /** A declared index conflicts with one that exists. */
-  | 'INDEX_CONFLICT';
+  | 'INDEX_CONFLICT'
+>;
 
 /** An error of the MongoDB store, with a stable code and a `retriable` flag. */
 export class StoreError extends ProjectionError {

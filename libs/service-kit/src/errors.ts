@@ -16,16 +16,42 @@ export interface ProjectionErrorOptions {
 }
 
 /**
+ * Every code a {@link ProjectionError} can carry, across the libs: a closed set, so
+ * callers can switch on it exhaustively (as the MongoDB driver's MONGODB_ERROR_CODES).
+ */
+export const ERROR_CODES = {
+  /** A setting is missing or malformed; the process cannot start. Not retriable. */
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  /** The store cannot be reached, timed out, or failed for a reason not proven permanent. Retriable. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** Guarded writes kept losing races beyond the bound. Retriable. */
+  STORE_CONFLICT: 'STORE_CONFLICT',
+  /** The store refused a document for a reason retrying will not fix (one event is at fault). */
+  STORE_REJECTED: 'STORE_REJECTED',
+  /** A declared index conflicts with one that exists. Not retriable. */
+  INDEX_CONFLICT: 'INDEX_CONFLICT',
+  /** The broker failed or is unreachable. Retriable. */
+  KAFKA_UNAVAILABLE: 'KAFKA_UNAVAILABLE',
+  /** The dead-letter topic refuses records until an operator acts; the partition waits. */
+  DEAD_LETTER_REFUSED: 'DEAD_LETTER_REFUSED',
+  /** A sink failed with an error it did not classify: retried (unknown means retriable). */
+  SINK_FAILED: 'SINK_FAILED',
+} as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/**
  * The one error type the workers throw on purpose. Callers decide what to do from
  * `retriable` and `code`, never from the message text.
  */
 export class ProjectionError extends Error {
-  /** Stable, documented, SCREAMING_SNAKE code, e.g. `STORE_UNAVAILABLE`. */
-  readonly code: string;
+  /** Stable, documented code from {@link ERROR_CODES}, e.g. `STORE_UNAVAILABLE`. */
+  readonly code: ErrorCode;
   readonly retriable: boolean;
   readonly context: ErrorContext;
 
-  constructor(code: string, message: string, options: ProjectionErrorOptions) {
+  constructor(code: ErrorCode, message: string, options: ProjectionErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
