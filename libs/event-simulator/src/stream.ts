@@ -1,5 +1,5 @@
 import { DEAD_LETTER_REASONS, DOMAIN_TOPICS, POST_CONTENT_TYPES, USER_ROLES } from '@sc/event-schemas';
-import type { DeadLetterReason, EntityType, ORDER_STATUSES } from '@sc/event-schemas';
+import type { DeadLetterReason, EntityType, EventType, ORDER_STATUSES, PayloadInputOf } from '@sc/event-schemas';
 import { createRandom } from './random';
 import type { Random } from './random';
 
@@ -62,13 +62,31 @@ export interface SimulatedStream {
   };
 }
 
-interface Draft {
+/**
+ * An event of the contract the generator will send: its type and a payload of that
+ * type, as a producer writes it (a payload that does not match its type does not
+ * compile). Distributed over the event types: `Draft` is any of them,
+ * `Draft<'order.item_shipped' | 'order.item_delivered'>` one of those two.
+ */
+type Draft<T extends EventType = EventType> = T extends EventType
+  ? {
+      readonly type: T;
+      readonly payload: PayloadInputOf<T>;
+      /** State change of the expected document, applied only when the event is consumed. */
+      readonly apply?: (doc: Record<string, unknown>) => void;
+      /** Only an {@link UnknownDraft} is unknown. */
+      readonly unknown?: undefined;
+    }
+  : never;
+
+/** The drafts of one entity type's events: those its topic carries. */
+type DraftOf<E extends EntityType> = Draft<Extract<EventType, `${E}.${string}`>>;
+
+/** An event of a type the contract does not list: the worker ignores it, the documents never see it. */
+interface UnknownDraft {
   readonly type: string;
-  readonly payload: Record<string, unknown>;
-  /** State change of the expected document, applied only when the event is consumed. */
-  readonly apply?: (doc: Record<string, unknown>) => void;
-  /** Not a contract event type: the worker ignores it. */
-  readonly unknown?: boolean;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly unknown: true;
 }
 
 interface Entity {
@@ -144,14 +162,13 @@ export function generateStream(options: StreamOptions): SimulatedStream {
       if (poison) records.push(poison);
     }
     const draft = entity.pending.shift()!;
-    const unknown = draft.unknown === true || random.chance(options.unknownTypeRate ?? 0);
+    const unknown = random.chance(options.unknownTypeRate ?? 0);
     // Out of order: the entity's second event overtakes its *.created (an order's confirmation, which later
     // events need, never does). The worker must dead-letter it as missing_entity and never apply it.
     const overtaking =
       !unknown &&
       draft.type.endsWith('.created') &&
       entity.pending[0] !== undefined &&
-      !entity.pending[0].unknown &&
       entity.pending[0].type !== 'order.confirmed' &&
       random.chance(options.outOfOrderRate ?? 0)
         ? entity.pending.shift()
@@ -160,13 +177,13 @@ export function generateStream(options: StreamOptions): SimulatedStream {
     if (overtaking) records.push(overtakingRecord(entity, overtaking, tick()));
     const event = emit(
       entity,
-      unknown && !draft.unknown ? { type: `${entity.type}.audited`, payload: { by: 'system' }, unknown: true } : draft,
+      unknown ? { type: `${entity.type}.audited`, payload: { by: 'system' }, unknown: true } : draft,
       tick(),
     );
     // The overtaking event took version 2: the entity's next event is version 3.
     if (overtaking) entity.version += 1;
     records.push(event);
-    if (unknown && !draft.unknown) entity.pending.unshift(draft); // the real event still comes next
+    if (unknown) entity.pending.unshift(draft); // the real event still comes next
     if (random.chance(options.duplicateRate))
       records.push({ ...event, kind: event.kind === 'ignored' ? 'ignored' : 'duplicate' });
     if (entity.sent.length > 1 && random.chance(options.staleRate)) {
@@ -186,7 +203,7 @@ export function generateStream(options: StreamOptions): SimulatedStream {
   for (const entity of entities) if (entity.doc) expected[entity.collection].set(entity.docKey, entity.doc);
   return { records, expected, counts: countRecords(records) };
 
-  function emit(entity: Entity, draft: Draft, at: Date): SimulatedRecord {
+  function emit(entity: Entity, draft: Draft | UnknownDraft, at: Date): SimulatedRecord {
     entity.version += 1;
     const envelope = {
       event_id: `evt_${entity.id}_${entity.version}`,
@@ -280,13 +297,13 @@ export function generateStream(options: StreamOptions): SimulatedStream {
       case 'missing_entity': {
         // A well-formed event of an entity nobody created: its own id, so it never touches another document.
         const ghost = `${entity.id}_ghost_${records.length}`;
-        const ghostEvents: Record<EntityType, [string, Record<string, unknown>]> = {
-          user: ['user.verified', { verified_at: iso(clockTick()) }],
-          post: ['post.published', { published_at: iso(clockTick()) }],
-          promotion: ['promotion.ended', { ended_at: iso(clockTick()) }],
-          order: ['order.payment_succeeded', { paid_at: iso(clockTick()) }],
+        const ghostEvents: { readonly [E in EntityType]: DraftOf<E> } = {
+          user: { type: 'user.verified', payload: { verified_at: iso(clockTick()) } },
+          post: { type: 'post.published', payload: { published_at: iso(clockTick()) } },
+          promotion: { type: 'promotion.ended', payload: { ended_at: iso(clockTick()) } },
+          order: { type: 'order.payment_succeeded', payload: { paid_at: iso(clockTick()) } },
         };
-        const [eventType, payload] = ghostEvents[entity.type];
+        const { type: eventType, payload } = ghostEvents[entity.type];
         return poison({ ...base, entity_id: ghost, entity_version: 2, event_type: eventType, payload }, ghost);
       }
       case 'unknown_item': {
@@ -298,7 +315,10 @@ export function generateStream(options: StreamOptions): SimulatedStream {
           event_id: `poison_item_${entity.id}_${entity.version}`,
           entity_version: entity.version,
           event_type: 'order.item_shipped',
-          payload: { item_id: 'itm_does_not_exist', shipped_at: iso(clockTick()) },
+          payload: {
+            item_id: 'itm_does_not_exist',
+            shipped_at: iso(clockTick()),
+          } satisfies PayloadInputOf<'order.item_shipped'>,
         };
         return poison(value);
       }
@@ -587,7 +607,7 @@ function orderEntity(
         created_at: createdAt,
       }),
   });
-  const status = (s: (typeof ORDER_STATUSES)[number]): Draft => ({
+  const status = (s: (typeof ORDER_STATUSES)[number]): Draft<'order.status_changed'> => ({
     type: 'order.status_changed',
     payload: { status: s },
     apply: (d) => Object.assign(d, { status: s }),
@@ -652,26 +672,28 @@ function orderEntity(
     return e;
   }
   e.pending.push(status('processing'));
-  const itemEvent = (type: 'order.item_shipped' | 'order.item_delivered', itemId: string): Draft => {
+  const itemEvent = (
+    type: 'order.item_shipped' | 'order.item_delivered',
+    itemId: string,
+  ): Draft<'order.item_shipped' | 'order.item_delivered'> => {
     const at = tick();
     const field = type === 'order.item_shipped' ? 'shipped_at' : 'delivered_at';
-    return {
-      type,
-      payload: { item_id: itemId, [field]: iso(at) },
-      apply: (d) => {
-        const list = (d['items'] as Record<string, unknown>[]).map((i) =>
-          i['item_id'] === itemId
-            ? { ...i, status: type === 'order.item_shipped' ? 'shipped' : 'delivered', [field]: at }
-            : i,
-        );
-        d['items'] = list;
-        const done =
-          type === 'order.item_shipped'
-            ? list.every((i) => i['status'] !== 'pending')
-            : list.every((i) => i['status'] === 'delivered');
-        if (done) d[field] = new Date(Math.max(...list.map((i) => (i[field] as Date | null)?.getTime() ?? 0)));
-      },
+    const apply = (d: Record<string, unknown>): void => {
+      const list = (d['items'] as Record<string, unknown>[]).map((i) =>
+        i['item_id'] === itemId
+          ? { ...i, status: type === 'order.item_shipped' ? 'shipped' : 'delivered', [field]: at }
+          : i,
+      );
+      d['items'] = list;
+      const done =
+        type === 'order.item_shipped'
+          ? list.every((i) => i['status'] !== 'pending')
+          : list.every((i) => i['status'] === 'delivered');
+      if (done) d[field] = new Date(Math.max(...list.map((i) => (i[field] as Date | null)?.getTime() ?? 0)));
     };
+    return type === 'order.item_shipped'
+      ? { type, payload: { item_id: itemId, shipped_at: iso(at) }, apply }
+      : { type, payload: { item_id: itemId, delivered_at: iso(at) }, apply };
   };
   const shipCount = random.chance(0.8) ? items.length : random.int(0, items.length - 1);
   for (const item of items.slice(0, shipCount)) e.pending.push(itemEvent('order.item_shipped', item.item_id));

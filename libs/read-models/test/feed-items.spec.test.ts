@@ -1,10 +1,9 @@
-import { checkProjectionSpec, domainEvent } from '@sc/testing';
+import { domainEvent, projectionSpec } from '@sc/testing';
 import { feedItemsProjection } from '../src';
-import type { FeedEvent, FeedItem } from '../src';
+import type { FeedItem } from '../src';
 
 const at = (version: number) => new Date(Date.parse('2026-11-26T10:00:00.000Z') + version * 60_000);
-const spec = (s: { given: FeedEvent[]; when: FeedEvent; then: FeedItem | { rejected: string } }) =>
-  checkProjectionSpec(feedItemsProjection, s);
+const spec = projectionSpec(feedItemsProjection);
 
 const postCreated = domainEvent('post.created', 'pst_1', 1, {
   author_id: 'usr_1',

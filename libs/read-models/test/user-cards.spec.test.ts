@@ -1,4 +1,4 @@
-import { checkProjectionSpec, domainEvent } from '@sc/testing';
+import { domainEvent, projectionSpec } from '@sc/testing';
 import { userCardsProjection } from '../src';
 import type { UserCard } from '../src';
 
@@ -29,9 +29,7 @@ const card = (version: number, changes: Partial<UserCard> = {}): UserCard => ({
   last_event_id: `evt_usr_1_${version}`,
   ...changes,
 });
-const spec = (
-  s: Parameters<typeof checkProjectionSpec<Parameters<typeof userCardsProjection.evolve>[1], UserCard>>[1],
-) => checkProjectionSpec(userCardsProjection, s);
+const spec = projectionSpec(userCardsProjection);
 
 describe('user_cards projection', () => {
   it('user.created: a pending card with every counter at 0', () => {
@@ -99,6 +97,15 @@ describe('user_cards projection', () => {
       when: domainEvent('user.verified', 'usr_1', 2, { verified_at: '2026-11-21T00:00:00.000Z' }),
       then: { rejected: 'missing_entity' },
     });
+  });
+
+  it('takes only user events, and then only a user card or a rejection reason of the contract (checked by typecheck)', () => {
+    const published = domainEvent('post.published', 'pst_1', 2, { published_at: '2026-11-21T00:00:00.000Z' });
+    // What the compiler refuses would fail at run time too.
+    // @ts-expect-error a post event never reaches the user cards
+    expect(() => spec({ given: [created], when: published, then: card(2) })).toThrow();
+    // @ts-expect-error not a rejection reason of the contract
+    expect(() => spec({ given: [], when: created, then: { rejected: 'no_reason' } })).toThrow();
   });
 
   it('a newer user.created for an existing card is applied by the version rule', () => {

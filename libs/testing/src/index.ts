@@ -5,6 +5,7 @@ export type { ReadRecord } from './kafka';
 export { createTestNamespace } from './names';
 export { checkProjectionSpec, domainEvent, domainRecord } from './projection-spec';
 export type { ProjectionSpec } from './projection-spec';
+export { projectionSpec } from './projection-spec';
 export { bundlePath, startWorkerProcess } from './worker-process';
 export type { WorkerProcess } from './worker-process';
 export {

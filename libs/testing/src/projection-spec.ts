@@ -1,7 +1,7 @@
 import { decodeRecord, DOMAIN_TOPICS } from '@sc/event-schemas';
 import type { DomainEvent, EntityType, EventOf, EventType, PayloadInputOf } from '@sc/event-schemas';
 import { foldEvents } from '@sc/projection-core';
-import type { ProjectionDefinition, VersionStamp } from '@sc/projection-core';
+import type { ProjectionDefinition, RejectionReason, VersionStamp } from '@sc/projection-core';
 
 const BASE_TIME = Date.parse('2026-11-26T10:00:00.000Z');
 
@@ -46,13 +46,14 @@ export function domainEvent<T extends EventType>(
 export interface ProjectionSpec<TEvent, TDoc> {
   readonly given: readonly TEvent[];
   readonly when: TEvent;
-  readonly then: TDoc | { readonly rejected: string };
+  readonly then: TDoc | { readonly rejected: RejectionReason };
 }
 
 /**
  * Checks a spec three ways, which must all agree: delivered once in order; every
  * event delivered twice; and all events re-sent afterwards in a stale (reversed)
- * order. Returns the document for further checks.
+ * order. A rejected event leaves the document as `given` made it. Returns the
+ * document for further checks.
  */
 export function checkProjectionSpec<TEvent extends DomainEvent, TDoc extends VersionStamp>(
   projection: ProjectionDefinition<TEvent, TDoc>,
@@ -70,6 +71,8 @@ export function checkProjectionSpec<TEvent extends DomainEvent, TDoc extends Ver
   if ('rejected' in spec.then) {
     expect(once.outcomes.at(-1)).toMatchObject({ rejection: spec.then.rejected });
     expect(twice.outcomes.at(-2)).toMatchObject({ rejection: spec.then.rejected });
+    // Refused, it changes nothing: the document is the one the given events made.
+    expect(once.document).toEqual(foldEvents(projection, null, spec.given).document);
   } else {
     expect(once.outcomes.at(-1)).toBe('applied');
     expect(once.document).toEqual(spec.then);
@@ -78,4 +81,20 @@ export function checkProjectionSpec<TEvent extends DomainEvent, TDoc extends Ver
   if (once.document !== null) expect(replayed.changed).toBe(false);
   expect(replayed.document).toEqual(once.document);
   return once.document;
+}
+
+/**
+ * The spec function of one projection: `given` and `when` take only its events, and
+ * `then` only its document type or `{ rejected: reason }`. Each spec is checked as
+ * {@link checkProjectionSpec} does (in order, every event twice, replayed stale).
+ *
+ * ```ts
+ * const spec = projectionSpec(userCardsProjection);
+ * spec({ given: [created], when: verified, then: card(2, { status: 'active' }) });
+ * ```
+ */
+export function projectionSpec<TEvent extends DomainEvent, TDoc extends VersionStamp>(
+  projection: ProjectionDefinition<TEvent, TDoc>,
+): (spec: ProjectionSpec<TEvent, TDoc>) => TDoc | null {
+  return (spec) => checkProjectionSpec(projection, spec);
 }

@@ -7,7 +7,7 @@ export interface WorkerProcess {
   readonly child: ChildProcess;
   /** Every JSON log line so far. */
   readonly logs: Record<string, unknown>[];
-  /** The probe/metrics port, once the worker logged it. */
+  /** The probe/metrics port, once the worker logged it (the numeric `port` field of its log lines). */
   port(): Promise<number>;
   /** GETs a probe path: status and body. */
   get(path: string): Promise<{ status: number; body: string }>;
@@ -22,6 +22,11 @@ const repoRoot = resolve(__dirname, '../../..');
 /** The built bundle of an app: `dist/apps/<app>/main.js` (the e2e targets depend on `build`). */
 export function bundlePath(app: string): string {
   return resolve(repoRoot, 'dist', 'apps', app, 'main.js');
+}
+
+/** A TCP port a server listens on: an integer in 1..65535 (never 0, which asks for any). */
+function isPortNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 65_535;
 }
 
 /** Starts `node <bundle>` with the given environment on top of KAFKA_BROKERS and MONGO_URL. */
@@ -66,8 +71,9 @@ export function startWorkerProcess(app: string, env: Record<string, string>): Wo
   const port = async (): Promise<number> => {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const line = logs.find((l) => typeof l['port'] === 'number' && String(l['msg']).startsWith('probes listening'));
-      if (line) return line['port'] as number;
+      // The probe server's line is the one log line with a port number, whatever its message says.
+      const found = logs.map((l) => l['port']).find(isPortNumber);
+      if (found !== undefined) return found;
       if (child.exitCode !== null) throw new Error(`${app} exited (${child.exitCode}) before listening: ${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
