@@ -5,12 +5,27 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+// The tools are code too: tools/local-infra and tools/scripts are TypeScript run by tsx,
+// except the bootstraps of `npm test`/`npm start` (tools/scripts/*.mjs), which run
+// before `npm ci` and are JavaScript checked through their JSDoc (tools/tsconfig.json).
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/.local-infra', '**/coverage', '**/.nx', '**/*.cjs', '**/*.mjs'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/.local-infra',
+      '**/coverage',
+      '**/.nx',
+      '**/*.cjs',
+      '**/*.mjs',
+      '!tools/scripts/*.mjs',
+    ],
+  },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'tools/scripts/*.mjs'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },

@@ -12,12 +12,12 @@ import type { EndToEndWorld, FaultProxy, WorkerProcess } from '@sc/testing';
 import { annotationLabels, legendLabels, operandsOf, problemsOf, substituteVariables } from './promql';
 import type { Sample } from './promql';
 
-// A real Prometheus (Debian's, installed by tools/local-infra/prometheus.mjs where missing) scrapes the three
+// A real Prometheus (Debian's, installed by tools/local-infra/prometheus.ts where missing) scrapes the three
 // built workers during a short end-to-end run; then every PromQL expression of the Grafana dashboard and of the
 // alerts is evaluated through its HTTP API and must return series with the labels its legend or alert shows.
 const root = resolve(__dirname, '..', '..');
 const monitoring = join(root, 'deploy', 'monitoring');
-const cli = join(root, 'tools', 'local-infra', 'prometheus.mjs');
+const cli = join(root, 'tools', 'local-infra', 'prometheus.ts');
 
 const PROJECTIONS = WORKERS.map((w) => w.projection.name);
 const podOf = (app: string) => `${app}-0`;
@@ -84,7 +84,10 @@ describe('monitoring against a real Prometheus scraping the three workers', () =
     ).data.alerts;
 
   it('evaluates every expression of the dashboard and the alerts to series with the labels they show', async () => {
-    const prometheusBinaries = spawnSync(process.execPath, [cli, 'ensure'], { encoding: 'utf8' });
+    const prometheusBinaries = spawnSync(process.execPath, ['--import', 'tsx', cli, 'ensure'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect({
       status: prometheusBinaries.status,
       stderr: prometheusBinaries.status ? prometheusBinaries.stderr : '',
@@ -260,9 +263,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Prometheus through tools/local-infra/prometheus.mjs (an ES module, so in a process of its own). */
+/** Prometheus through tools/local-infra/prometheus.ts (run by tsx, in a process of its own). */
 async function startPrometheus(options: Record<string, unknown>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [cli, 'serve', JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', JSON.stringify(options)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
@@ -271,7 +277,7 @@ async function startPrometheus(options: Record<string, unknown>): Promise<{ url:
       if (ready) resolveUrl(ready[1]!);
     });
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('exit', (code) => reject(new Error(`prometheus.mjs serve exited (${code}): ${output}`)));
+    child.once('exit', (code) => reject(new Error(`prometheus.ts serve exited (${code}): ${output}`)));
   });
   return { url, child };
 }

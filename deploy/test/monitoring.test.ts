@@ -4,15 +4,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
-// promtool (Debian's `prometheus` package, installed by tools/local-infra/prometheus.mjs where missing) on the
+// promtool (Debian's `prometheus` package, installed by tools/local-infra/prometheus.ts where missing) on the
 // alert rules: `check rules`, then the unit tests of alerts.test.yaml; and deliberately broken copies must fail.
 const root = resolve(__dirname, '..', '..');
 const alertsFile = join(root, 'deploy', 'monitoring', 'alerts.yaml');
 const testFile = join(root, 'deploy', 'monitoring', 'alerts.test.yaml');
-const cli = join(root, 'tools', 'local-infra', 'prometheus.mjs');
+const cli = join(root, 'tools', 'local-infra', 'prometheus.ts');
 
 function check(file = alertsFile): { status: number; output: string } {
-  const r = spawnSync(process.execPath, [cli, 'check', file], { encoding: 'utf8', timeout: 240_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'check', file], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
 }
 

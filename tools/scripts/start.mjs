@@ -1,95 +1,16 @@
 #!/usr/bin/env node
-// `npm start`: the main job on one machine.
+// `npm start`: the main job on one machine (see start.ts). Arguments go to the
+// simulator (e.g. --once, --scale 1000, --rate 2000; see tools/simulator/src/options.ts).
 //
-// Installs what is missing, brings up Kafka and MongoDB (tools/local-infra, unless
-// KAFKA_BROKERS and MONGO_URL are set), builds the three worker bundles and runs
-// each as its own process, as Kubernetes would, then runs the simulator: it
-// publishes the platform's events and shows the projections live. Ctrl-C stops
-// everything gracefully and prints a summary. Arguments go to the simulator
-// (e.g. --once, --scale 1000, --rate 2000; see tools/simulator/src/options.ts).
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Plain JavaScript because it runs before `npm ci`: it installs the packages if
+// missing, then runs start.ts through tsx in this process (Ctrl-C reaches it as before).
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDependencies } from './ensure-dependencies.mjs';
+import { ensureDependencies, loadTypeScript } from './ensure-dependencies.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 process.chdir(root);
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
-const WORKERS = ['user-cards-worker', 'feed-builder-worker', 'order-summary-worker'];
-const logDir = join(root, '.local-infra', 'logs');
-
-function runOrExit(command, args) {
-  const result = spawnSync(command, args, { stdio: 'inherit', env });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-}
-
 ensureDependencies(root, env);
-
-// What the summary says keeps running afterwards (the local infrastructure), if anything.
-let infraNote;
-if (!(env.KAFKA_BROKERS && env.MONGO_URL)) {
-  const { up, readInfraSettings } = await import('../local-infra/cli.mjs');
-  const infra = await up();
-  env.KAFKA_BROKERS = infra.KAFKA_BROKERS;
-  env.MONGO_URL = infra.MONGO_URL;
-  const s = readInfraSettings(env);
-  const mongod = spawnSync('sh', ['-c', 'command -v mongod'], { stdio: 'ignore' }).status === 0;
-  const mongo = mongod
-    ? `mongod ${infra.MONGO_URL}`
-    : s.ferretBackend === 'postgresql'
-      ? `FerretDB ${infra.MONGO_URL} on PostgreSQL ${s.host}:${s.postgresPort}`
-      : `FerretDB ${infra.MONGO_URL} on SQLite`;
-  infraNote = `The local infrastructure keeps running (Kafka ${infra.KAFKA_BROKERS}, ${mongo}) so that \`npm run status\` and the next \`npm start\` can use it; \`npm run infra:down\` stops it.`;
-}
-runOrExit('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static']);
-mkdirSync(logDir, { recursive: true });
-
-const base = Number(env.START_HTTP_PORT_BASE ?? 9101);
-const children = WORKERS.map((app, i) => {
-  const child = spawn(process.execPath, [join(root, 'dist', 'apps', app, 'main.js')], {
-    env: { KAFKA_CREATE_TOPICS: 'true', HTTP_PORT: String(base + i), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // A group of its own: Ctrl-C reaches this script and the simulator only; the workers get one SIGTERM each.
-    detached: true,
-  });
-  // Worker logs go to a file: the terminal belongs to the live view.
-  const log = createWriteStream(join(logDir, `${app}.log`), { flags: 'a' });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  child.on('exit', (code, signal) => {
-    if (!stopping) console.error(`${app} exited unexpectedly (${code ?? signal}); see ${join(logDir, `${app}.log`)}`);
-  });
-  return child;
-});
-console.log(
-  `workers started (logs in ${logDir}); probes and metrics on ${WORKERS.map((_, i) => `http://127.0.0.1:${base + i}/metrics`).join(', ')}`,
-);
-
-// The simulator publishes the platform's events and shows the projections live (see tools/simulator).
-const simulator = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(root, 'tools', 'simulator', 'src', 'main.ts'), 'run', ...process.argv.slice(2)],
-  {
-    env: { ...env, START_HTTP_PORT_BASE: String(base) },
-    stdio: 'inherit',
-  },
-);
-let stopping = false;
-// Ctrl-C reaches the simulator too: it stops publishing and prints its summary; then the workers stop.
-process.on('SIGINT', () => undefined);
-process.on('SIGTERM', () => simulator.kill('SIGTERM'));
-const simulatorCode = await new Promise((r) => simulator.on('exit', (code) => r(code ?? 1)));
-stopping = true;
-for (const child of children) child.kill('SIGTERM');
-await Promise.all(
-  children.map(
-    (child) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.on('exit', r))),
-  ),
-);
-const workersClean = children.every((c) => c.exitCode === 0);
-console.log(
-  `workers stopped${workersClean ? ' cleanly' : `: exit codes ${children.map((c) => c.exitCode ?? c.signalCode).join(', ')}`}`,
-);
-if (infraNote) console.log(infraNote);
-process.exit(simulatorCode === 0 && workersClean ? 0 : 1);
+const { main } = /** @type {typeof import('./start')} */ (await loadTypeScript('./start.ts'));
+process.exit(await main(root, env, process.argv.slice(2)));

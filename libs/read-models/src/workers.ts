@@ -33,3 +33,11 @@ export const WORKERS = [USER_CARDS_WORKER, FEED_BUILDER_WORKER, ORDER_SUMMARY_WO
 
 /** One of {@link WORKERS}. */
 export type AnyWorker = (typeof WORKERS)[number];
+
+/**
+ * The probe port of each worker, in {@link WORKERS} order: its default port, or
+ * `base + its index` when a base is given (several stacks on one machine, tests).
+ */
+export function probePorts(base?: number): number[] {
+  return WORKERS.map((worker, i) => (base === undefined ? worker.defaultPort : base + i));
+}

@@ -55,9 +55,10 @@ async function startWithTestcontainers(): Promise<TestInfrastructure> {
 }
 
 async function startLocalInfra(): Promise<TestInfrastructure> {
-  const cli = resolve(repoRoot, 'tools/local-infra/cli.mjs');
-  // A separate process: the CLI is ESM and spawns detached servers that outlive jest.
-  const output = execFileSync(process.execPath, [cli, 'up'], {
+  const cli = resolve(repoRoot, 'tools/local-infra/cli.ts');
+  // A separate process (TypeScript run by tsx): it spawns detached servers that outlive jest.
+  const output = execFileSync(process.execPath, ['--import', 'tsx', cli, 'up'], {
+    cwd: repoRoot,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { StreamOptions } from '@sc/event-simulator';
+import { probePorts } from '@sc/read-models';
 
 /** What `main.ts` reads from its arguments. */
 export interface SimulatorOptions {
@@ -66,7 +67,7 @@ export function parseSimulatorArgs(
   if (!['publish', 'run', 'status', 'topics'].includes(command))
     throw new Error(`unknown command ${command}\n${USAGE}`);
   const scale = Math.round(number('scale', values.scale, 1, 1_000_000));
-  const base = Number(env['START_HTTP_PORT_BASE'] ?? 9101);
+  const base = env['START_HTTP_PORT_BASE'] ? Number(env['START_HTTP_PORT_BASE']) : undefined;
   return {
     command,
     options: {
@@ -89,7 +90,7 @@ export function parseSimulatorArgs(
       once: values.once ?? false,
       live: command === 'run',
       json: values.json ?? false,
-      metricsPorts: [base, base + 1, base + 2],
+      metricsPorts: probePorts(base),
     },
   };
 }

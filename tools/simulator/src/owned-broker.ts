@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { OwnedBroker } from './chaos';
 
 const root = resolve(__dirname, '../../..');
-const infraCli = resolve(root, 'tools/local-infra/cli.mjs');
+const infraCli = resolve(root, 'tools/local-infra/cli.ts');
 
 /** A Kafka broker of one's own, started from nothing on side ports by tools/local-infra (jars shared). */
 export interface PrivateBroker extends OwnedBroker {
@@ -30,7 +30,8 @@ export function startPrivateBroker(port: number): PrivateBroker {
     LOCAL_KAFKA_HEAP: '512m',
   };
   const infra = (command: 'up' | 'down'): void => {
-    const result = spawnSync(process.execPath, [infraCli, command, '--quiet', '--only', 'kafka'], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', infraCli, command, '--quiet', '--only', 'kafka'], {
+      cwd: root,
       env,
       encoding: 'utf8',
       timeout: 300_000,

@@ -1,39 +1,44 @@
-#!/usr/bin/env node
 // Prometheus on this machine, without Docker: Debian's `prometheus` package (which
 // ships `promtool`), installed on first use like PostgreSQL is for FerretDB.
 //
-//   node tools/local-infra/prometheus.mjs ensure   # install if missing; print the binaries as JSON
-//   node tools/local-infra/prometheus.mjs check [alerts.yaml]   # promtool check rules + test rules (deploy/monitoring)
-//   node tools/local-infra/prometheus.mjs rules    # alerts.yaml's rules as a plain Prometheus rules file (stdout)
-//   node tools/local-infra/prometheus.mjs up       # a Prometheus on :9090 scraping the workers of `npm start`
-//   node tools/local-infra/prometheus.mjs serve '<json options of startPrometheus>'   # for tests: prints `ready <url>`
+//   node --import tsx tools/local-infra/prometheus.ts ensure   # install if missing; print the binaries as JSON
+//   node --import tsx tools/local-infra/prometheus.ts check [alerts.yaml]   # promtool check rules + test rules (deploy/monitoring)
+//   node --import tsx tools/local-infra/prometheus.ts rules    # alerts.yaml's rules as a plain Prometheus rules file (stdout)
+//   node --import tsx tools/local-infra/prometheus.ts up       # a Prometheus on :9090 scraping the workers of `npm start`
+//   node --import tsx tools/local-infra/prometheus.ts serve '<json options of startPrometheus>'   # for tests: prints `ready <url>`
 //
 // deploy/monitoring/alerts.yaml is a PrometheusRule (the Prometheus Operator's
 // resource); Prometheus and promtool read its `spec` (`groups:`), which
 // `writePlainRules` extracts.
 import { spawn, spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { WORKERS, probePorts } from '@sc/read-models';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../..');
+const repoRoot = resolve(__dirname, '../..');
 export const ALERTS_FILE = join(repoRoot, 'deploy', 'monitoring', 'alerts.yaml');
 export const ALERTS_TEST_FILE = join(repoRoot, 'deploy', 'monitoring', 'alerts.test.yaml');
 /** The file name alerts.test.yaml's `rule_files` names: the plain rules, written next to a copy of it. */
 export const PLAIN_RULES_NAME = 'alerts.rules.yaml';
 
-const log = (quiet, ...args) => {
+function log(quiet: boolean, ...args: unknown[]): void {
   if (!quiet) console.error('[prometheus]', ...args);
-};
+}
 
-function findBinary(name) {
-  for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin']) {
+function findBinary(name: string): string | undefined {
+  for (const dir of [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/local/bin']) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
   return undefined;
+}
+
+export interface PrometheusBinaries {
+  readonly prometheus: string;
+  readonly promtool: string;
+  readonly version: string;
 }
 
 /**
@@ -41,7 +46,7 @@ function findBinary(name) {
  * packages (`apt-get install prometheus`, without the recommended exporters; as
  * root or with passwordless sudo). Throws with what to do when neither works.
  */
-export function ensurePrometheus({ quiet = false } = {}) {
+export function ensurePrometheus({ quiet = false }: { readonly quiet?: boolean } = {}): PrometheusBinaries {
   let prometheus = findBinary('prometheus');
   let promtool = findBinary('promtool');
   // As root, or through passwordless sudo (e.g. a CI runner).
@@ -50,7 +55,7 @@ export function ensurePrometheus({ quiet = false } = {}) {
   if ((!prometheus || !promtool) && (root || sudo) && findBinary('apt-get')) {
     log(quiet, 'installing Prometheus from Debian packages (first run only)…');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const aptGet = (args) =>
+    const aptGet = (args: readonly string[]): SpawnSyncReturns<string> =>
       root
         ? spawnSync('apt-get', args, { stdio: 'pipe', env, encoding: 'utf8' })
         : spawnSync('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], {
@@ -75,24 +80,37 @@ export function ensurePrometheus({ quiet = false } = {}) {
   return { prometheus, promtool, version: version ?? 'unknown' };
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
 /** The rule groups of a PrometheusRule resource (or of a plain rules file). */
-export function ruleGroups(file = ALERTS_FILE) {
-  const doc = parse(readFileSync(file, 'utf8'));
-  const groups = doc?.kind === 'PrometheusRule' ? doc.spec?.groups : doc?.groups;
+export function ruleGroups(file: string = ALERTS_FILE): unknown[] {
+  const doc: unknown = parse(readFileSync(file, 'utf8'));
+  const groups = isRecord(doc)
+    ? doc['kind'] === 'PrometheusRule'
+      ? isRecord(doc['spec'])
+        ? doc['spec']['groups']
+        : undefined
+      : doc['groups']
+    : undefined;
   if (!Array.isArray(groups)) throw new Error(`${file}: no rule groups (spec.groups of a PrometheusRule, or groups)`);
-  return groups;
+  return groups as unknown[];
 }
 
 /** The rule groups of a PrometheusRule as the text of a plain Prometheus rules file. */
-export function plainRules(alertsFile = ALERTS_FILE) {
+export function plainRules(alertsFile: string = ALERTS_FILE): string {
   return stringify({ groups: ruleGroups(alertsFile) }, { lineWidth: 0 });
 }
 
 /** Writes the rule groups of a PrometheusRule as a plain Prometheus rules file. */
-export function writePlainRules(alertsFile, outFile) {
+export function writePlainRules(alertsFile: string, outFile: string): string {
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, plainRules(alertsFile));
   return outFile;
+}
+
+export interface CommandResult {
+  readonly status: number;
+  readonly output: string;
 }
 
 /**
@@ -100,13 +118,20 @@ export function writePlainRules(alertsFile, outFile) {
  * and a copy of the unit-test file go to a temporary folder. Returns each
  * command's status and output.
  */
-export function checkAlertRules({ alertsFile = ALERTS_FILE, testFile = ALERTS_TEST_FILE, quiet = true } = {}) {
+export function checkAlertRules({
+  alertsFile = ALERTS_FILE,
+  testFile = ALERTS_TEST_FILE,
+  quiet = true,
+}: { readonly alertsFile?: string; readonly testFile?: string; readonly quiet?: boolean } = {}): {
+  readonly check: CommandResult;
+  readonly test: CommandResult;
+} {
   const { promtool } = ensurePrometheus({ quiet });
   const dir = mkdtempSync(join(tmpdir(), 'sc-promtool-'));
   try {
     const rules = writePlainRules(alertsFile, join(dir, PLAIN_RULES_NAME));
     copyFileSync(testFile, join(dir, 'alerts.test.yaml'));
-    const run = (args) => {
+    const run = (args: readonly string[]): CommandResult => {
       const r = spawnSync(promtool, args, { encoding: 'utf8', cwd: dir });
       return { status: r.status ?? 1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
     };
@@ -114,6 +139,30 @@ export function checkAlertRules({ alertsFile = ALERTS_FILE, testFile = ALERTS_TE
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface ScrapeTarget {
+  /** host:port */
+  readonly target: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface PrometheusOptions {
+  readonly port?: number;
+  readonly scrapeTargets: readonly ScrapeTarget[];
+  readonly dataDir: string;
+  readonly scrapeIntervalSeconds?: number;
+  readonly ruleFiles?: readonly string[];
+  readonly quiet?: boolean;
+}
+
+export interface PrometheusHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly configFile: string;
+  readonly logFile: string;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
 }
 
 /**
@@ -129,7 +178,7 @@ export async function startPrometheus({
   scrapeIntervalSeconds = 1,
   ruleFiles = [],
   quiet = false,
-}) {
+}: PrometheusOptions): Promise<PrometheusHandle> {
   const { prometheus } = ensurePrometheus({ quiet });
   mkdirSync(dataDir, { recursive: true });
   const configFile = join(dataDir, 'prometheus.yml');
@@ -149,7 +198,7 @@ export async function startPrometheus({
     }),
   );
   const logFile = join(dataDir, 'prometheus.log');
-  const out = [];
+  const out: string[] = [];
   const child = spawn(
     prometheus,
     [
@@ -160,13 +209,13 @@ export async function startPrometheus({
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const keep = (chunk) => {
+  const keep = (chunk: Buffer): void => {
     out.push(chunk.toString());
     writeFileSync(logFile, out.join(''));
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise((r) => child.once('exit', (code, signal) => r(code ?? signal)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -199,66 +248,81 @@ export async function startPrometheus({
 }
 
 /** Stops what startPrometheus returned. */
-export function stopPrometheus(handle) {
+export function stopPrometheus(handle: PrometheusHandle): Promise<void> {
   return handle.stop();
 }
 
-const WORKERS = ['user-cards-worker', 'feed-builder-worker', 'order-summary-worker'];
+/** Runs until SIGINT or SIGTERM, then stops Prometheus. */
+function untilSignal(handle: PrometheusHandle): Promise<void> {
+  return new Promise((r) => {
+    const stop = (): void => void handle.stop().then(r);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
 
-const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+/** The options of `serve`, as JSON on the command line. */
+function serveOptions(json: string | undefined): PrometheusOptions {
+  const options: unknown = JSON.parse(json ?? '{}');
+  if (!isRecord(options) || !Array.isArray(options['scrapeTargets']) || typeof options['dataDir'] !== 'string') {
+    throw new Error('serve: the options need scrapeTargets (an array) and dataDir');
+  }
+  return options as unknown as PrometheusOptions;
+}
+
+const COMMANDS: Readonly<Record<string, (arg: string | undefined) => Promise<void>>> = {
+  ensure: async () => console.log(JSON.stringify(ensurePrometheus())),
+  // For a Prometheus without the Operator: the alerts as a plain rules file on stdout.
+  rules: async (arg) => void process.stdout.write(plainRules(arg ? resolve(arg) : ALERTS_FILE)),
+  // `check [alerts file]`: another PrometheusRule against the same unit tests (e.g. a deliberately broken one).
+  check: async (arg) => {
+    const { check, test } = checkAlertRules({ quiet: false, alertsFile: arg ? resolve(arg) : ALERTS_FILE });
+    console.log(`$ promtool check rules (the PrometheusRule's spec)\n${check.output}`);
+    console.log(`$ promtool test rules deploy/monitoring/alerts.test.yaml\n${test.output}`);
+    if (check.status !== 0 || test.status !== 0) process.exitCode = 1;
+  },
+  // For tests: options as JSON; prints `ready <url>` and runs until SIGTERM.
+  serve: async (arg) => {
+    const handle = await startPrometheus({ quiet: true, ...serveOptions(arg) });
+    console.log(`ready ${handle.url}`);
+    await untilSignal(handle);
+  },
+  // Beside `npm start`: the workers on their probe ports (START_HTTP_PORT_BASE, else their defaults), with the alert rules.
+  up: async () => {
+    const base = process.env['START_HTTP_PORT_BASE'] ? Number(process.env['START_HTTP_PORT_BASE']) : undefined;
+    const ports = probePorts(base);
+    const dir = resolve(process.env['LOCAL_INFRA_DIR'] ?? join(repoRoot, '.local-infra'), 'prometheus');
+    const rules = writePlainRules(ALERTS_FILE, join(dir, PLAIN_RULES_NAME));
+    const handle = await startPrometheus({
+      port: Number(process.env['LOCAL_PROMETHEUS_PORT'] ?? 9090),
+      dataDir: dir,
+      scrapeIntervalSeconds: 5,
+      ruleFiles: [rules],
+      // `pod` is what the Prometheus Operator adds from the ServiceMonitor; the alerts group by it.
+      scrapeTargets: WORKERS.map(({ app }, i) => ({
+        target: `127.0.0.1:${ports[i]}`,
+        labels: { pod: `${app}-local` },
+      })),
+    });
+    console.log(
+      `Prometheus on ${handle.url} (data in ${dir}); point Grafana's Prometheus data source at it. Ctrl-C stops it.`,
+    );
+    await untilSignal(handle);
+  },
+};
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === __filename;
 if (isMain) {
   const [command, arg] = process.argv.slice(2);
-  const untilSignal = (handle) =>
-    new Promise((r) => {
-      const stop = () => handle.stop().then(r);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-  const commands = {
-    ensure: async () => console.log(JSON.stringify(ensurePrometheus())),
-    // For a Prometheus without the Operator: the alerts as a plain rules file on stdout.
-    rules: async () => process.stdout.write(plainRules(arg ? resolve(arg) : ALERTS_FILE)),
-    // `check [alerts file]`: another PrometheusRule against the same unit tests (e.g. a deliberately broken one).
-    check: async () => {
-      const { check, test } = checkAlertRules({ quiet: false, alertsFile: arg ? resolve(arg) : ALERTS_FILE });
-      console.log(`$ promtool check rules (the PrometheusRule's spec)\n${check.output}`);
-      console.log(`$ promtool test rules deploy/monitoring/alerts.test.yaml\n${test.output}`);
-      if (check.status !== 0 || test.status !== 0) process.exitCode = 1;
-    },
-    // For tests: options as JSON; prints `ready <url>` and runs until SIGTERM.
-    serve: async () => {
-      const handle = await startPrometheus({ quiet: true, ...JSON.parse(arg ?? '{}') });
-      console.log(`ready ${handle.url}`);
-      await untilSignal(handle);
-    },
-    // Beside `npm start`: the three workers on START_HTTP_PORT_BASE (9101…), with the alert rules.
-    up: async () => {
-      const base = Number(process.env.START_HTTP_PORT_BASE ?? 9101);
-      const dir = resolve(process.env.LOCAL_INFRA_DIR ?? join(repoRoot, '.local-infra'), 'prometheus');
-      const rules = writePlainRules(ALERTS_FILE, join(dir, PLAIN_RULES_NAME));
-      const handle = await startPrometheus({
-        port: Number(process.env.LOCAL_PROMETHEUS_PORT ?? 9090),
-        dataDir: dir,
-        scrapeIntervalSeconds: 5,
-        ruleFiles: [rules],
-        // `pod` is what the Prometheus Operator adds from the ServiceMonitor; the alerts group by it.
-        scrapeTargets: WORKERS.map((app, i) => ({ target: `127.0.0.1:${base + i}`, labels: { pod: `${app}-local` } })),
-      });
-      console.log(
-        `Prometheus on ${handle.url} (data in ${dir}); point Grafana's Prometheus data source at it. Ctrl-C stops it.`,
-      );
-      await untilSignal(handle);
-    },
-  };
-  const run = commands[command];
+  const run = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!run) {
     console.error(
-      'usage: node tools/local-infra/prometheus.mjs ensure | check [alerts.yaml] | rules [alerts.yaml] | up | serve <json>',
+      'usage: node --import tsx tools/local-infra/prometheus.ts ensure | check [alerts.yaml] | rules [alerts.yaml] | up | serve <json>',
     );
     process.exit(2);
   }
-  run().catch((err) => {
-    console.error(`[prometheus] ${err.message}`);
+  run(arg).catch((err: unknown) => {
+    console.error(`[prometheus] ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
 }
