@@ -119,8 +119,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the built workers through the faults asked for, and compares the outcome with the contract's. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const log = options.log ?? (() => undefined);
+  // What happened when, for the report of a run that does not catch up.
+  const timeline: string[] = [];
   const started = Date.now();
+  const log = (line: string): void => {
+    timeline.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${line}`);
+    options.log?.(line);
+  };
   const random = createRandom(options.seed ^ 0x5eed);
   const projections = PROJECTIONS.filter((p) => !options.projections || options.projections.includes(p.name));
   const ns = createTestNamespace(`chaos-${options.seed}`);
@@ -272,7 +277,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           p.topics.map((t) => `${ns.prefix}${t}`),
         ).catch(() => undefined);
         if (lags && lags.reduce((s, l) => s + l.lag, 0) === 0) break;
-        if (Date.now() > deadline) throw new Error(`${p.name} did not catch up in time (lag ${JSON.stringify(lags)})`);
+        if (Date.now() > deadline) {
+          const ready = await Promise.all(
+            [...workers.values()].map(
+              async (w) => (await w.get('/readyz').catch((e: unknown) => ({ body: String(e) }))).body,
+            ),
+          );
+          throw new Error(
+            `${p.name} did not catch up in time (lag ${JSON.stringify(lags)}); readiness: ${ready.join(' | ')}; timeline:\n${timeline.join('\n')}`,
+          );
+        }
         await sleep(500);
       }
     }

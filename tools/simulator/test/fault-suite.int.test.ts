@@ -10,6 +10,9 @@ import { startPrivateBroker } from '../src/owned-broker';
  * original topic, key, value and reason) exactly as the contract's calm run gives.
  * `npm run chaos` runs the long one.
  */
+// A case takes ~25-60 s on a calm 2-core machine; a loaded one may need many times that.
+jest.setTimeout(420_000);
+
 describe('fault suite: a fault must not change the result', () => {
   // Read when a case runs: the jest global setup provides the infrastructure's addresses.
   const base = () =>
