@@ -163,8 +163,6 @@ export function createChunkProcessor<TEvent extends DomainEvent>(
         );
         if (applied.status === 'stopped') return { status: 'stopped' };
         outcomes = applied.value.outcomes;
-        metrics?.storeCommands.inc(applied.value.commands);
-        metrics?.storeConflicts.inc(applied.value.conflicts);
       }
 
       const verdicts = judgeChunk(decoded, outcomes);

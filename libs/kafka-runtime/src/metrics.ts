@@ -9,8 +9,6 @@ export interface WorkerMetrics {
   readonly deadLettered: Counter<'reason'>;
   readonly batchSize: Histogram;
   readonly batchDuration: Histogram;
-  readonly storeCommands: Counter;
-  readonly storeConflicts: Counter;
   readonly retries: Counter<'operation'>;
   readonly rebalances: Counter;
   readonly lag: Gauge<'topic' | 'partition'>;
@@ -58,16 +56,6 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
       name: 'sc_projection_batch_duration_seconds',
       help: 'Time to decode, write and dead-letter one chunk, retries included.',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    }),
-    storeCommands: new Counter({
-      name: 'sc_projection_store_commands_total',
-      help: 'Commands the store issued (reads and writes), as its sink reports them.',
-      registers,
-    }),
-    storeConflicts: new Counter({
-      name: 'sc_projection_store_conflicts_total',
-      help: 'Guarded writes that lost a race and were re-folded.',
       registers,
     }),
     retries: new Counter({

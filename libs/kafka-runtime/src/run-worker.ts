@@ -1,5 +1,6 @@
 import type { ConsumerGroup, DomainEvent, EventOfGroup } from '@sc/event-schemas';
 import type { VersionStamp, WorkerDescriptor } from '@sc/projection-core';
+import type { Registry } from 'prom-client';
 import { ConfigError, createLogger, handleShutdownSignals } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
 import { loadWorkerConfig } from './config';
@@ -15,7 +16,10 @@ export interface SinkAdapter<TConfig, TEvent extends DomainEvent> {
   /** Throws a ConfigError naming each bad or missing variable of the store. */
   loadConfig(env: Readonly<Record<string, string | undefined>>): TConfig;
   /** Opens the store; retried with backoff while it fails retriably. */
-  open(config: TConfig, context: { readonly app: string; readonly logger: Logger }): Promise<SinkHandle<TEvent>>;
+  open(
+    config: TConfig,
+    context: { readonly app: string; readonly logger: Logger; readonly registry: Registry },
+  ): Promise<SinkHandle<TEvent>>;
 }
 
 /** What a worker app's `main.ts` hands over: its descriptor and its store. */
@@ -79,7 +83,7 @@ export function runProjectionWorkerMain<G extends ConsumerGroup, TDoc extends Ve
     projection: projection.name,
     group,
     topics,
-    openSink: () => options.sink.open(sinkConfig, { app, logger }),
+    openSink: ({ registry }) => options.sink.open(sinkConfig, { app, logger, registry }),
     onFatal: () => {
       void worker.stop().finally(() => process.exit(1));
     },

@@ -1,4 +1,5 @@
 import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { deadLetterTopicOf } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
 import { describeError, sleep } from '@sc/service-kit';
@@ -33,8 +34,8 @@ export interface ProjectionWorkerOptions<TEvent extends DomainEvent> {
   readonly group: string;
   /** The contract's domain topics the group reads (KAFKA_NAME_PREFIX is added). */
   readonly topics: readonly string[];
-  /** Connects the read-model store; retried with backoff while it fails retriably. */
-  readonly openSink: () => Promise<SinkHandle<TEvent>>;
+  /** Connects the read-model store; retried with backoff while it fails retriably. The store registers its own metrics. */
+  readonly openSink: (context: { readonly registry: Registry }) => Promise<SinkHandle<TEvent>>;
   /** Called once if the consumer crashes beyond kafkajs's own recovery. */
   readonly onFatal?: (error: unknown) => void;
 }
@@ -256,7 +257,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       'probes listening on /livez /readyz /metrics',
     );
 
-    const opened = await retrier.run('open store', 'store', options.openSink);
+    const opened = await retrier.run('open store', 'store', () => options.openSink({ registry: metrics.registry }));
     if (opened.status === 'stopped') return;
     sinkHandle = opened.value;
     // stop() may have come while the store was opening: it closes what exists by then.

@@ -28,3 +28,5 @@ export {
 } from './config';
 export type { MongoStoreConfig } from './config';
 export { mongoSinkAdapter } from './sink-opener';
+export { createStoreMetrics } from './metrics';
+export type { StoreMetrics } from './metrics';

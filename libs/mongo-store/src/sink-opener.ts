@@ -1,12 +1,16 @@
-import type { ProjectionDefinition, VersionStamp, VersionedEvent } from '@sc/projection-core';
+import type { Registry } from 'prom-client';
+import type { ProjectionDefinition, ProjectionSink, VersionStamp, VersionedEvent } from '@sc/projection-core';
 import type { Logger } from '@sc/service-kit';
 import { loadMongoStoreConfig } from './config';
 import type { MongoStoreConfig } from './config';
+import { createStoreMetrics } from './metrics';
+import type { StoreMetrics } from './metrics';
 import { openVersionedStore } from './open';
 
 /**
  * The MongoDB store as a worker's sink adapter: it reads its own part of the
- * environment (`MONGO_*`, `STORE_*`) and opens the projection's store. The runtime
+ * environment (`MONGO_*`, `STORE_*`), opens the projection's store and counts its
+ * commands and lost races in metrics of its own. The runtime
  * validates it with its own configuration at start and retries `open` while it
  * fails retriably.
  */
@@ -16,13 +20,17 @@ export function mongoSinkAdapter<TEvent extends VersionedEvent, TDoc extends Ver
   readonly loadConfig: typeof loadMongoStoreConfig;
   readonly open: (
     config: MongoStoreConfig,
-    context: { readonly app: string; readonly logger: Logger },
-  ) => ReturnType<typeof openVersionedStore<TEvent, TDoc>>;
+    context: { readonly app: string; readonly logger: Logger; readonly registry: Registry },
+  ) => Promise<{ readonly sink: ProjectionSink<TEvent>; readonly close: () => Promise<void> }>;
 } {
+  // Registered once, however often opening is retried.
+  let metrics: StoreMetrics | undefined;
   return {
     loadConfig: loadMongoStoreConfig,
-    open: (config, { app, logger }) =>
-      openVersionedStore({
+    async open(config, { app, logger, registry }) {
+      metrics ??= createStoreMetrics(registry);
+      const counted = metrics;
+      const opened = await openVersionedStore({
         url: config.url,
         database: config.database,
         appName: app,
@@ -31,6 +39,19 @@ export function mongoSinkAdapter<TEvent extends VersionedEvent, TDoc extends Ver
         maxConflictRounds: config.maxConflictRounds,
         readConcern: config.readConcern,
         writeConcern: config.writeConcern,
-      }),
+      });
+      return {
+        sink: {
+          async applyBatch(events, options) {
+            const result = await opened.sink.applyBatch(events, options);
+            counted.commands.inc(result.commands);
+            counted.conflicts.inc(result.conflicts);
+            return result;
+          },
+          ping: () => opened.sink.ping(),
+        },
+        close: opened.close,
+      };
+    },
   };
 }
