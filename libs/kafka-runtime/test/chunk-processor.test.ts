@@ -4,26 +4,13 @@ import type { DomainEvent } from '@sc/event-schemas';
 import type { ApplyOptions, EventOutcome, ProjectionSink } from '@sc/projection-core';
 import { ProjectionError, createLogger } from '@sc/service-kit';
 import { createChunkProcessor, createRetrier, createWorkerMetrics, sumMetricSamples } from '../src';
-import type { ChunkRecord } from '../src';
+import { userEvent, userRecord } from './records';
 
 const logger = createLogger({ name: 'chunk-processor-test', level: 'silent' });
 const TOPIC = 'sc.domain.user';
 
-const envelope = (version: number, type = 'user.stats_changed', payload: object = { follower_count: version }) => ({
-  event_id: `e${version}`,
-  event_type: type,
-  entity_type: 'user',
-  entity_id: 'usr_1',
-  entity_version: version,
-  occurred_at: '2026-11-26T10:00:00.000Z',
-  schema_version: 1,
-  payload,
-});
-const record = (offset: number, value: unknown): ChunkRecord => ({
-  offset: String(offset),
-  key: Buffer.from('usr_1'),
-  value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
-});
+const envelope = userEvent;
+const record = userRecord;
 
 /** A sink that answers from a table of versions, and tells what it was asked, in order. */
 function fakeSink(outcomeOf: (event: DomainEvent) => EventOutcome | 'refuse', journal: string[]) {

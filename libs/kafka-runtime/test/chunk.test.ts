@@ -2,24 +2,10 @@ import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { ProjectionError } from '@sc/service-kit';
 import { ChunkStopped, applyIsolating, buildDeadLetterMessage, decodeChunk, judgeChunk } from '../src';
 import type { ApplyOptions } from '@sc/projection-core';
-import type { ChunkRecord } from '../src';
+import { userEvent, userRecord } from './records';
 
-const event = (version: number, type = 'user.stats_changed', payload: object = { follower_count: version }) => ({
-  event_id: `e${version}`,
-  event_type: type,
-  entity_type: 'user',
-  entity_id: 'usr_1',
-  entity_version: version,
-  occurred_at: '2026-11-26T10:00:00.000Z',
-  schema_version: 1,
-  payload,
-});
-const record = (offset: number, value: unknown, key: string | null = 'usr_1'): ChunkRecord => ({
-  offset: String(offset),
-  key: key === null ? null : Buffer.from(key),
-  value: typeof value === 'string' ? Buffer.from(value) : Buffer.from(JSON.stringify(value)),
-  headers: { traceparent: 'abc' },
-});
+const event = userEvent;
+const record = userRecord;
 
 describe('decodeChunk and judgeChunk', () => {
   const records = [
