@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from './processes';
 import { log, portAnswers } from './processes';
+import { FERRETDB_POSTGRES_SETTINGS, MIRROR_INDEXES_SQL } from './postgres-tuning';
 import type { InfraSettings } from './settings';
 
 const isRoot = (): boolean => process.getuid?.() === 0;
@@ -55,7 +56,11 @@ export async function postgresUp(s: InfraSettings, bin: string, quiet: boolean):
   }
   if (isRoot()) execFileSync('chown', ['postgres:postgres', dirname(s.postgresData)]);
   // A throwaway local database: durability traded for speed.
-  const options = `-p ${s.postgresPort} -k ${s.postgresData} -c listen_addresses=${s.host} -c max_connections=700 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB`;
+  const options = `-p ${s.postgresPort} -k ${s.postgresData} -c listen_addresses=${s.host} -c max_connections=700 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB ${Object.entries(
+    FERRETDB_POSTGRES_SETTINGS,
+  )
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ')}`;
   runAsPostgres(join(bin, 'pg_ctl'), ['-D', s.postgresData, '-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
   const client = ['-h', s.host, '-p', String(s.postgresPort), '-U', 'postgres'];
   const exists = runAsPostgres(join(bin, 'psql'), [
@@ -64,6 +69,7 @@ export async function postgresUp(s: InfraSettings, bin: string, quiet: boolean):
     "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'",
   ]);
   if (exists.trim() !== '1') runAsPostgres(join(bin, 'createdb'), [...client, 'ferretdb']);
+  runAsPostgres(join(bin, 'psql'), [...client, '-d', 'ferretdb', '-v', 'ON_ERROR_STOP=1', '-qc', MIRROR_INDEXES_SQL]);
   log(quiet, `PostgreSQL: started on ${s.host}:${s.postgresPort} for FerretDB, log ${logFile}`);
   return true;
 }

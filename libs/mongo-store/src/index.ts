@@ -17,7 +17,7 @@ export { MAX_BSON_OBJECT_SIZE } from './plan';
 export { FERRETDB_MAX_UPDATES_PER_COMMAND, connectMongo, describeServer } from './connection';
 export type { MongoConnectionOptions, ServerInfo } from './connection';
 export { createVersionedStore } from './store';
-export type { BatchResult, VersionedStore, VersionedStoreOptions } from './store';
+export type { BatchResult, KeyLookup, VersionedStore, VersionedStoreOptions } from './store';
 export { openVersionedStore } from './open';
 export type { OpenVersionedStoreOptions } from './open';
 export {

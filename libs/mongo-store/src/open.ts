@@ -7,7 +7,7 @@ import { FERRETDB_MAX_UPDATES_PER_COMMAND, connectMongo, describeServer } from '
 import type { MongoConnectionOptions } from './connection';
 import { redactMongoUrl } from './redact';
 import { createVersionedStore } from './store';
-import type { VersionedStore, VersionedStoreOptions } from './store';
+import type { KeyLookup, VersionedStore, VersionedStoreOptions } from './store';
 
 /** Options of {@link openVersionedStore}. */
 export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc extends VersionStamp>
@@ -17,6 +17,8 @@ export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc e
   readonly maxConflictRounds?: number;
   /** See {@link VersionedStoreOptions.maxUpdatesPerCommand}; default: unlimited, or 40 on FerretDB. */
   readonly maxUpdatesPerCommand?: VersionedStoreOptions<TEvent, TDoc>['maxUpdatesPerCommand'];
+  /** See {@link VersionedStoreOptions.keyLookup}; default: `batched`, or `per-key` on FerretDB. */
+  readonly keyLookup?: KeyLookup;
   readonly readConcern?: ReadConcernLevel;
   readonly writeConcern?: W;
 }
@@ -35,12 +37,14 @@ export async function openVersionedStore<TEvent extends VersionedEvent, TDoc ext
     const server = await describeServer(db);
     const maxUpdatesPerCommand =
       options.maxUpdatesPerCommand ?? (server.ferretdb ? FERRETDB_MAX_UPDATES_PER_COMMAND : undefined);
+    const keyLookup = options.keyLookup ?? (server.ferretdb ? 'per-key' : 'batched');
     const store = createVersionedStore({
       db,
       projection: options.projection,
       logger: options.logger,
       ...(options.maxConflictRounds === undefined ? {} : { maxConflictRounds: options.maxConflictRounds }),
       ...(maxUpdatesPerCommand === undefined ? {} : { maxUpdatesPerCommand }),
+      keyLookup,
       ...(options.readConcern === undefined ? {} : { readConcern: options.readConcern }),
       ...(options.writeConcern === undefined ? {} : { writeConcern: options.writeConcern }),
     });
@@ -52,6 +56,7 @@ export async function openVersionedStore<TEvent extends VersionedEvent, TDoc ext
         collection: options.projection.collection,
         server: `${server.ferretdb ? 'FerretDB (MongoDB-compatible)' : 'MongoDB'} ${server.version}`,
         maxUpdatesPerCommand: maxUpdatesPerCommand ?? 'unlimited',
+        keyLookup,
       },
       'store ready',
     );

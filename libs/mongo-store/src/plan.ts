@@ -31,17 +31,19 @@ export interface EventGroup<TEvent> {
 }
 
 /**
- * One document to write. An insert when the document did not exist at the read; a
- * replace guarded by the version read otherwise, so that a concurrent writer's change
- * makes it match nothing instead of being overwritten.
+ * One document to write. An insert when the document did not exist at the read; an
+ * update of the fields the fold changed, guarded by the version read, otherwise, so
+ * that a concurrent writer's change makes it match nothing instead of being overwritten.
  */
 export type PlannedWrite<TEvent, TDoc> =
   | { readonly kind: 'insert'; readonly group: EventGroup<TEvent>; readonly document: TDoc }
   | {
-      readonly kind: 'replace';
+      readonly kind: 'update';
       readonly group: EventGroup<TEvent>;
       readonly document: TDoc;
-      /** `entity_version` of the document read: the replace applies only if it is still there. */
+      /** The document as read: the update sets only the fields that differ from it. */
+      readonly previous: TDoc;
+      /** `entity_version` of the document read: the update applies only if it is still there. */
       readonly readVersion: number;
     };
 
@@ -110,7 +112,7 @@ export function groupEvents<TEvent extends VersionedEvent, TDoc extends VersionS
 /**
  * Folds each group onto its document as read (`current`, by {@link keyString}) and
  * plans a write for each group whose document changed: an insert when none was read,
- * a replace guarded by the version read otherwise. A fold that applies nothing (all
+ * an update guarded by the version read otherwise. A fold that applies nothing (all
  * stale or rejected) writes nothing.
  */
 export function planRound<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
@@ -128,14 +130,14 @@ export function planRound<TEvent extends VersionedEvent, TDoc extends VersionSta
     writes.push(
       existing === null
         ? { kind: 'insert', group, document: fold.document }
-        : { kind: 'replace', group, document: fold.document, readVersion: existing.entity_version },
+        : { kind: 'update', group, document: fold.document, previous: existing, readVersion: existing.entity_version },
     );
   }
   return { folds, writes };
 }
 
 /**
- * The writes of a round split into commands: the inserts together in one, the replaces
+ * The writes of a round split into commands: the inserts together in one, the updates
  * in slices of `maxUpdatesPerCommand` (FerretDB v1 holds a pooled connection per
  * statement until the command ends, see `VersionedStoreOptions.maxUpdatesPerCommand`).
  */
@@ -144,11 +146,47 @@ export function planCommands<TWrite extends PlannedWrite<unknown, unknown>>(
   maxUpdatesPerCommand = Number.POSITIVE_INFINITY,
 ): TWrite[][] {
   const inserts = writes.filter((write) => write.kind === 'insert');
-  const replaces = writes.filter((write) => write.kind === 'replace');
+  const updates = writes.filter((write) => write.kind === 'update');
   const commands = inserts.length > 0 ? [inserts] : [];
-  const slice = Number.isFinite(maxUpdatesPerCommand) ? maxUpdatesPerCommand : replaces.length;
-  for (let i = 0; i < replaces.length; i += slice) commands.push(replaces.slice(i, i + slice));
+  const slice = Number.isFinite(maxUpdatesPerCommand) ? maxUpdatesPerCommand : updates.length;
+  for (let i = 0; i < updates.length; i += slice) commands.push(updates.slice(i, i + slice));
   return commands;
+}
+
+/**
+ * Two field values as BSON stores them, compared by value: what a document read back
+ * holds (plain objects, arrays, Dates, numbers) against what a fold produced.
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date)
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameValue(item, b[i]));
+  }
+  const left = a as Readonly<Record<string, unknown>>;
+  const right = b as Readonly<Record<string, unknown>>;
+  const fields = Object.keys(left);
+  if (fields.length !== Object.keys(right).length) return false;
+  return fields.every((field) => Object.hasOwn(right, field) && sameValue(left[field], right[field]));
+}
+
+/**
+ * The update that turns `previous` into `next`: `$set` of the top-level fields whose
+ * value changed or that are new, `$unset` of those `next` no longer has. Top-level is
+ * enough: a fold rewrites a nested value as a whole, and a `$set` of it stays small.
+ */
+export function fieldChanges(previous: object, next: object): Document {
+  const before = previous as Readonly<Record<string, unknown>>;
+  const after = next as Readonly<Record<string, unknown>>;
+  const set: Document = {};
+  for (const [field, value] of Object.entries(after))
+    if (value !== undefined && !sameValue(before[field], value)) set[field] = value;
+  const unset: Document = {};
+  for (const field of Object.keys(before)) if (field !== '_id' && after[field] === undefined) unset[field] = '';
+  return Object.keys(unset).length === 0 ? { $set: set } : { $set: set, $unset: unset };
 }
 
 /** The bulk-write operation of one planned write, built afresh for each command. */
@@ -157,12 +195,11 @@ export function operationOf(
   keyFields: readonly string[],
 ): AnyBulkWriteOperation<Document> {
   // A shallow copy: the driver adds `_id` to inserted documents, and the plan stays as it was.
-  const document = { ...write.document } as Document;
-  if (write.kind === 'insert') return { insertOne: { document } };
+  if (write.kind === 'insert') return { insertOne: { document: { ...write.document } as Document } };
   return {
-    replaceOne: {
+    updateOne: {
       filter: { ...keyFilter(keyFields, write.group.key), entity_version: write.readVersion },
-      replacement: document,
+      update: fieldChanges(write.previous, write.document),
     },
   };
 }
@@ -170,7 +207,7 @@ export function operationOf(
 /**
  * The BSON size the driver measures of a write before it sends it (bulk/common.ts
  * `raw`): the inserted document with the `_id` it adds, or the update statement
- * `{ q: filter, u: replacement }`.
+ * `{ q: filter, u: update }`.
  */
 export function statementBytes(write: PlannedWrite<unknown, VersionStamp>, keyFields: readonly string[]): number {
   const operation = operationOf(write, keyFields);
@@ -178,26 +215,35 @@ export function statementBytes(write: PlannedWrite<unknown, VersionStamp>, keyFi
   if ('insertOne' in operation) {
     const document = operation.insertOne.document;
     statement = document['_id'] == null ? { ...document, _id: SIZE_PROBE_ID } : document;
-  } else if ('replaceOne' in operation) {
-    statement = { q: operation.replaceOne.filter, u: operation.replaceOne.replacement };
+  } else if ('updateOne' in operation) {
+    statement = { q: operation.updateOne.filter, u: operation.updateOne.update };
   } else {
-    throw new TypeError('statementBytes: operationOf builds inserts and replaces only');
+    throw new TypeError('statementBytes: operationOf builds inserts and updates only');
   }
   return BSON.calculateObjectSize(statement, DRIVER_SIZE_OPTIONS);
 }
 
 /**
- * The first write whose statement reaches `limit` bytes ({@link statementBytes}),
- * with its size; undefined when all fit. Such a write fails the same way however
- * often it is retried: the document itself is too large.
+ * The BSON size of the document a write leaves in the collection, with the `_id` the
+ * server keeps: what must stay under the 16 MiB document limit, however small the
+ * update that produces it.
+ */
+export function documentBytes(write: PlannedWrite<unknown, VersionStamp>): number {
+  return BSON.calculateObjectSize({ ...write.document, _id: SIZE_PROBE_ID }, DRIVER_SIZE_OPTIONS);
+}
+
+/**
+ * The first write whose size by `measure` ({@link documentBytes} or
+ * {@link statementBytes}) reaches `limit` bytes, with its size; undefined when all
+ * fit. Such a write fails the same way however often it is retried.
  */
 export function findOversizedWrite<TWrite extends PlannedWrite<unknown, VersionStamp>>(
   writes: readonly TWrite[],
-  keyFields: readonly string[],
+  measure: (write: TWrite) => number,
   limit = MAX_BSON_OBJECT_SIZE,
 ): { readonly write: TWrite; readonly bytes: number } | undefined {
   for (const write of writes) {
-    const bytes = statementBytes(write, keyFields);
+    const bytes = measure(write);
     if (bytes >= limit) return { write, bytes };
   }
   return undefined;

@@ -17,6 +17,7 @@ import { ensureIndexes } from './indexes';
 import {
   MAX_BSON_OBJECT_SIZE,
   batchOutcomes,
+  documentBytes,
   findOversizedWrite,
   groupEvents,
   hasLanded,
@@ -26,6 +27,7 @@ import {
   planCommands,
   planRound,
   rejectionsOf,
+  statementBytes,
 } from './plan';
 import type { EventGroup, PlannedWrite } from './plan';
 
@@ -68,11 +70,28 @@ export interface VersionedStoreOptions<TEvent extends VersionedEvent, TDoc exten
    * beyond its pool, so `openVersionedStore` lowers this there.
    */
   readonly maxUpdatesPerCommand?: number;
+  /**
+   * How a round reads its documents. `batched` (default): one `find` with `$in` on the
+   * first key field, which MongoDB answers from the key's index. `per-key`: one
+   * equality `find` per document, `maxConcurrentReads` at a time, for servers that
+   * answer `$in` by scanning the whole collection (FerretDB v1 pushes only top-level
+   * equality down to its backend), where a read would otherwise cost in proportion to
+   * the collection's size.
+   */
+  readonly keyLookup?: KeyLookup;
+  /** Equality reads in flight at once in `per-key` mode. Default 8. */
+  readonly maxConcurrentReads?: number;
   /** Read concern of the reads that decide stale or applied. Default `majority`. */
   readonly readConcern?: ReadConcernLevel;
   /** Write concern of the writes. Default `majority`: a write a failover rolls back is never acknowledged. */
   readonly writeConcern?: W;
 }
+
+/** See {@link VersionedStoreOptions.keyLookup}. */
+export type KeyLookup = 'batched' | 'per-key';
+
+/** Default of {@link VersionedStoreOptions.maxConcurrentReads}. */
+const DEFAULT_MAX_CONCURRENT_READS = 8;
 
 /** Default of {@link VersionedStoreOptions.maxConflictRounds}. */
 const DEFAULT_MAX_CONFLICT_ROUNDS = 5;
@@ -95,6 +114,8 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
   const { db, projection, logger } = options;
   const maxRounds = options.maxConflictRounds ?? DEFAULT_MAX_CONFLICT_ROUNDS;
   const maxUpdates = options.maxUpdatesPerCommand ?? Number.POSITIVE_INFINITY;
+  const perKey = options.keyLookup === 'per-key';
+  const maxConcurrentReads = options.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS;
   const collection = db.collection<Document>(projection.collection, {
     readConcern: { level: options.readConcern ?? 'majority' },
     writeConcern: { w: options.writeConcern ?? 'majority' },
@@ -104,16 +125,41 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
   const context = { collection: projection.collection };
 
   /** The current documents of the groups, by {@link keyString}: one `find` on the first key field. */
-  async function readDocuments(groups: readonly EventGroup<TEvent>[]): Promise<Map<string, TDoc>> {
+  async function readBatched(groups: readonly EventGroup<TEvent>[]): Promise<Document[]> {
     const firstValues = [...new Set(groups.map((g) => g.key[firstKeyField] ?? ''))];
+    return collection
+      .find(
+        { [firstKeyField]: { $in: firstValues } },
+        { projection: WITHOUT_ID, batchSize: Math.max(firstValues.length * 2, DRIVER_DEFAULT_BATCH_SIZE) },
+      )
+      .toArray();
+  }
+
+  /** The current documents of the groups: one equality `findOne` per group, a few at a time. */
+  async function readPerKey(groups: readonly EventGroup<TEvent>[]): Promise<Document[]> {
+    const found: Document[] = [];
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      while (next < groups.length) {
+        const group = groups[next++]!;
+        const document = await collection.findOne(keyFilter(keyFields, group.key), { projection: WITHOUT_ID });
+        if (document !== null) found.push(document);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(maxConcurrentReads, groups.length) }, reader));
+    return found;
+  }
+
+  /** The current documents of the groups by {@link keyString}, and the commands it took. */
+  async function readDocuments(
+    groups: readonly EventGroup<TEvent>[],
+  ): Promise<{ readonly documents: Map<string, TDoc>; readonly commands: number }> {
     try {
-      const docs = await collection
-        .find(
-          { [firstKeyField]: { $in: firstValues } },
-          { projection: WITHOUT_ID, batchSize: Math.max(firstValues.length * 2, DRIVER_DEFAULT_BATCH_SIZE) },
-        )
-        .toArray();
-      return new Map(docs.map((doc) => [keyString(keyFields, doc), doc as unknown as TDoc]));
+      const docs = perKey ? await readPerKey(groups) : await readBatched(groups);
+      return {
+        documents: new Map(docs.map((doc) => [keyString(keyFields, doc), doc as unknown as TDoc])),
+        commands: perKey ? groups.length : 1,
+      };
     } catch (error) {
       throw toStoreError(error, `find in ${projection.collection}`, context);
     }
@@ -150,7 +196,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         // applied): a server announcing a limit below the one checked before writing.
         const limit = driverDocumentSizeLimit(error);
         if (limit !== undefined) {
-          const oversized = findOversizedWrite(command, keyFields, limit);
+          const oversized = findOversizedWrite(command, (w) => statementBytes(w, keyFields), limit);
           if (oversized !== undefined) throw tooLarge(oversized, limit, error);
           throw new StoreError(
             'STORE_REJECTED',
@@ -206,8 +252,9 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
             },
           );
         }
-        const current = await readDocuments(pending);
-        commands++;
+        const read = await readDocuments(pending);
+        const current = read.documents;
+        commands += read.commands;
         if (round > 0) {
           // Writes of the last round that went through show up as the version we planned.
           const lost = unconfirmed.filter((w) => !hasLanded(w, current.get(w.group.id)));
@@ -220,7 +267,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         if (plan.writes.length === 0) break;
         // Before the dead letters of this round go out: a batch the driver would refuse
         // must reach the caller's one-by-one isolation without side effects.
-        const oversized = findOversizedWrite(plan.writes, keyFields, MAX_BSON_OBJECT_SIZE);
+        const oversized = findOversizedWrite(plan.writes, documentBytes, MAX_BSON_OBJECT_SIZE);
         if (oversized !== undefined) throw tooLarge(oversized, MAX_BSON_OBJECT_SIZE);
         await beforeWrite?.(rejectionsOf(groups, folds));
         const result = await write(plan.writes);

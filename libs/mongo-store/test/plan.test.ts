@@ -9,6 +9,8 @@ import type { Counter, CounterEvent } from '@sc/projection-core/testing';
 import {
   MAX_BSON_OBJECT_SIZE,
   batchOutcomes,
+  documentBytes,
+  fieldChanges,
   findOversizedWrite,
   groupEvents,
   hasLanded,
@@ -79,27 +81,54 @@ describe('planRound', () => {
     ]);
   });
 
-  it('inserts a document that was not read, and replaces one that was, guarded by the version read', () => {
+  it('inserts a document that was not read, and updates one that was, guarded by the version read', () => {
     const existing = folded(counterEvents(1, 2));
     // c1 from its creation, c0 from version 3 on: groups in order of first appearance (c1, c0).
     const events = counterEvents(2, 3).filter((e) => e.entity_id === 'c1' || e.entity_version === 3);
     const { plan } = round(events, read(existing));
     expect(plan.writes.map((w) => [w.kind, w.group.key])).toEqual([
       ['insert', { counter_id: 'c1' }],
-      ['replace', { counter_id: 'c0' }],
+      ['update', { counter_id: 'c0' }],
     ]);
-    const [insert, replace] = plan.writes;
+    const [insert, update] = plan.writes;
     expect(insert?.document).toEqual(folded(events.filter((e) => e.entity_id === 'c1')));
-    expect(replace).toMatchObject({
-      kind: 'replace',
+    expect(update).toMatchObject({
+      kind: 'update',
       readVersion: 2,
+      previous: existing,
       document: { entity_version: 3, total: existing.total + 30, applied: [1, 2, 3] },
     });
 
     expect(operationOf(insert!, keyFields)).toEqual({ insertOne: { document: insert!.document } });
-    expect(operationOf(replace!, keyFields)).toEqual({
-      replaceOne: { filter: { counter_id: 'c0', entity_version: 2 }, replacement: replace!.document },
+    // Only what the fold changed: counter_id and the fields it left alone are not sent.
+    expect(operationOf(update!, keyFields)).toEqual({
+      updateOne: {
+        filter: { counter_id: 'c0', entity_version: 2 },
+        update: {
+          $set: {
+            entity_version: 3,
+            total: existing.total + 30,
+            applied: [1, 2, 3],
+            last_event_id: update!.document.last_event_id,
+            updated_at: update!.document.updated_at,
+          },
+        },
+      },
     });
+  });
+
+  it('sets the fields that changed or are new, unsets those the fold dropped, compares nested values by value', () => {
+    const when = new Date('2026-11-28T08:00:00Z');
+    const previous = { id: 'a', n: 1, tags: ['x', 'y'], nested: { at: when, list: [{ k: 1 }] }, gone: 'old' };
+    const same = { id: 'a', n: 1, tags: ['x', 'y'], nested: { at: new Date(when), list: [{ k: 1 }] } };
+    expect(fieldChanges(previous, same)).toEqual({ $set: {}, $unset: { gone: '' } });
+    expect(fieldChanges(previous, { ...same, gone: 'old', n: 2, tags: ['x'], added: null })).toEqual({
+      $set: { n: 2, tags: ['x'], added: null },
+    });
+    expect(fieldChanges(previous, { ...same, gone: 'old', nested: { at: when, list: [{ k: 2 }] } })).toEqual({
+      $set: { nested: { at: when, list: [{ k: 2 }] } },
+    });
+    expect(fieldChanges({ ...previous, _id: 'kept' }, { ...previous, n: 3 })).toEqual({ $set: { n: 3 } });
   });
 
   it('leaves the documents read untouched, and builds each operation on a copy the driver may change', () => {
@@ -108,8 +137,8 @@ describe('planRound', () => {
     const { plan } = round(counterEvents(1, 2), read(existing));
     expect(JSON.stringify(existing)).toBe(frozen);
     const write = plan.writes[0]!;
-    const operation = operationOf(write, keyFields) as { replaceOne: { replacement: object } };
-    expect(operation.replaceOne.replacement).not.toBe(write.document);
+    const operation = operationOf(write, keyFields) as { updateOne: { update: { $set: object } } };
+    expect(operation.updateOne.update.$set).not.toBe(write.document);
   });
 
   it('stores the position of the last event applied, and treats a record at or below it as folded already', () => {
@@ -139,25 +168,25 @@ describe('planCommands', () => {
     return round(events, read(...existing.map((e) => folded([e])))).plan.writes;
   }
 
-  it('sends the inserts together first, then the replaces in slices of maxUpdatesPerCommand', () => {
+  it('sends the inserts together first, then the updates in slices of maxUpdatesPerCommand', () => {
     const commands = planCommands(mixedWrites(), 4);
     expect(commands.map((c) => c.map((w) => w.kind))).toEqual([
       ['insert', 'insert', 'insert'],
-      ['replace', 'replace', 'replace', 'replace'],
-      ['replace', 'replace', 'replace', 'replace'],
-      ['replace', 'replace'],
+      ['update', 'update', 'update', 'update'],
+      ['update', 'update', 'update', 'update'],
+      ['update', 'update'],
     ]);
-    expect(commands.flat().filter((w) => w.kind === 'replace')).toEqual(
-      mixedWrites().filter((w) => w.kind === 'replace'),
+    expect(commands.flat().filter((w) => w.kind === 'update')).toEqual(
+      mixedWrites().filter((w) => w.kind === 'update'),
     );
   });
 
-  it('sends all replaces in one command without a limit, and no empty commands', () => {
+  it('sends all updates in one command without a limit, and no empty commands', () => {
     const writes = mixedWrites();
     expect(planCommands(writes).map((c) => c.length)).toEqual([3, 10]);
     expect(
       planCommands(
-        writes.filter((w) => w.kind === 'replace'),
+        writes.filter((w) => w.kind === 'update'),
         40,
       ).map((c) => c.length),
     ).toEqual([10]);
@@ -224,30 +253,42 @@ describe('document size', () => {
     return { ...write, document: { ...write.document, padding: 'x'.repeat(extra) } as Counter };
   }
 
-  it('measures what the driver sends: the insert with its `_id`, the replace with its filter', () => {
+  it('measures what the driver sends: the insert with its `_id`, the update with its filter', () => {
     const insert = writeOfSize(10, false);
-    const replace = writeOfSize(10, true);
+    const update = writeOfSize(10, true);
     const size = (value: object) => BSON.calculateObjectSize(value);
     expect(statementBytes(insert, keyFields)).toBe(size({ ...insert.document, _id: new BSON.ObjectId() }));
-    expect(statementBytes(replace, keyFields)).toBe(
-      size({ q: { counter_id: 'c0', entity_version: 1 }, u: replace.document }),
+    expect(statementBytes(update, keyFields)).toBe(
+      size({
+        q: { counter_id: 'c0', entity_version: 1 },
+        u: (operationOf(update, keyFields) as { updateOne: { update: object } }).updateOne.update,
+      }),
     );
+  });
+
+  it('measures what a write leaves in the collection: the whole document, however small the update', () => {
+    const update = writeOfSize(1000, true);
+    expect(documentBytes(update)).toBe(BSON.calculateObjectSize({ ...update.document, _id: new BSON.ObjectId() }));
+    expect(documentBytes(update)).toBeGreaterThan(1000);
   });
 
   it('finds the first write at or above the limit, with its size', () => {
     const small = writeOfSize(10, false);
     const large = writeOfSize(1000, true);
-    const limit = statementBytes(large, keyFields);
-    expect(findOversizedWrite([small, large], keyFields, limit)).toEqual({ write: large, bytes: limit });
-    expect(findOversizedWrite([small, large], keyFields, limit + 1)).toBeUndefined();
+    const limit = documentBytes(large);
+    expect(findOversizedWrite([small, large], documentBytes, limit)).toEqual({ write: large, bytes: limit });
+    expect(findOversizedWrite([small, large], documentBytes, limit + 1)).toBeUndefined();
   });
 
   it('holds documents to 16 MiB by default', () => {
-    const base = statementBytes(writeOfSize(0, false), keyFields);
+    const base = documentBytes(writeOfSize(0, false));
     const fits = writeOfSize(MAX_BSON_OBJECT_SIZE - base - 1, false);
     const tooLarge = writeOfSize(MAX_BSON_OBJECT_SIZE - base, false);
-    expect(statementBytes(fits, keyFields)).toBe(MAX_BSON_OBJECT_SIZE - 1);
-    expect(findOversizedWrite([fits], keyFields)).toBeUndefined();
-    expect(findOversizedWrite([fits, tooLarge], keyFields)).toEqual({ write: tooLarge, bytes: MAX_BSON_OBJECT_SIZE });
+    expect(documentBytes(fits)).toBe(MAX_BSON_OBJECT_SIZE - 1);
+    expect(findOversizedWrite([fits], documentBytes)).toBeUndefined();
+    expect(findOversizedWrite([fits, tooLarge], documentBytes)).toEqual({
+      write: tooLarge,
+      bytes: MAX_BSON_OBJECT_SIZE,
+    });
   });
 });

@@ -16,6 +16,7 @@ import {
   driverDocumentSizeLimit,
   toStoreError,
 } from '../src';
+import type { KeyLookup } from '../src';
 import { groupEvents, operationOf, planRound, statementBytes } from '../src/plan';
 
 jest.mock('mongodb/lib/operations/execute_operation', () => ({
@@ -40,15 +41,27 @@ function memoryDb() {
   const documents = new Map<string, Document>();
   const steps: Step[] = [];
   let rival: (() => void) | undefined;
+  let readingPerKey = false;
   const collection = {
     find: (filter: Document) => ({
       toArray: async () => {
+        readingPerKey = false;
         const wanted = (filter[KEY] as { $in: string[] }).$in;
         steps.push({ read: wanted });
         return [...documents.values()].filter((d) => wanted.includes(d[KEY] as string)).map((d) => ({ ...d }));
       },
     }),
+    // The per-key reads of one round, one step: the same step as the batched read of that round.
+    findOne: async (filter: Document) => {
+      const last = steps.at(-1);
+      if (last !== undefined && 'read' in last && readingPerKey) last.read.push(filter[KEY] as string);
+      else steps.push({ read: [filter[KEY] as string] });
+      readingPerKey = true;
+      const document = documents.get(filter[KEY] as string);
+      return document === undefined ? null : { ...document };
+    },
     bulkWrite: async (operations: AnyBulkWriteOperation<Document>[]) => {
+      readingPerKey = false;
       steps.push({ write: operations });
       const concurrent = rival;
       rival = undefined;
@@ -65,12 +78,14 @@ function memoryDb() {
             documents.set(document[KEY] as string, { ...document });
             insertedCount++;
           }
-        } else if ('replaceOne' in operation) {
-          const { filter, replacement } = operation.replaceOne;
+        } else if ('updateOne' in operation) {
+          const { filter, update } = operation.updateOne as { filter: Document; update: Document };
           const current = documents.get(filter[KEY] as string);
           if (current === undefined || !Object.entries(filter).every(([field, value]) => current[field] === value))
             return;
-          documents.set(filter[KEY] as string, { ...replacement });
+          const next: Document = { ...current, ...(update['$set'] as Document) };
+          for (const field of Object.keys((update['$unset'] as Document | undefined) ?? {})) delete next[field];
+          documents.set(filter[KEY] as string, next);
           matchedCount++;
         }
       });
@@ -108,10 +123,13 @@ function paddedProjection(padding: number): ProjectionDefinition<CounterEvent, C
   };
 }
 
-describe('apply loop', () => {
+describe.each<KeyLookup>(['batched', 'per-key'])('apply loop, %s reads', (keyLookup) => {
+  /** The read commands of a round over `documents` documents: one `$in` find, or one find per document. */
+  const reads = (documents: number): number => (keyLookup === 'batched' ? 1 : documents);
+
   it('dead-letters the rejections before the one write, and stores the positions', async () => {
     const memory = memoryDb();
-    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, keyLookup });
     const orphan = counterEvents(1, 2, 'orphan')[1]!;
     const events = [orphan, ...counterEvents(2, 2)];
     const positions = events.map((_, i) => at(10 + i));
@@ -122,7 +140,14 @@ describe('apply loop', () => {
       },
     });
 
-    expect(result).toMatchObject({ applied: 4, stale: 0, rejected: 1, conflicts: 0, written: 2, commands: 2 });
+    expect(result).toMatchObject({
+      applied: 4,
+      stale: 0,
+      rejected: 1,
+      conflicts: 0,
+      written: 2,
+      commands: reads(3) + 1,
+    });
     expect(memory.steps.map((s) => Object.keys(s)[0])).toEqual(['read', 'beforeWrite', 'write']);
     expect(memory.steps[1]).toEqual({
       beforeWrite: [{ index: 0, rejection: expect.objectContaining({ rejection: 'missing_entity' }) }],
@@ -133,7 +158,7 @@ describe('apply loop', () => {
 
   it('after a lost race counts the writes that landed, re-folds the others, and dead-letters again first', async () => {
     const memory = memoryDb();
-    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, keyLookup });
     await store.applyBatch(counterEvents(2, 1));
     memory.steps.length = 0;
 
@@ -167,14 +192,14 @@ describe('apply loop', () => {
       rejected: 1,
       conflicts: 1,
       written: 2,
-      commands: 4,
+      commands: reads(3) + 1 + reads(2) + 1,
     });
     expect(memory.documents.get('c0')).toEqual(folded(counterEvents(2, 3).filter((e) => e.entity_id === 'c0')));
   });
 
   it('re-folds a lost insert race (duplicate key) onto the rival document', async () => {
     const memory = memoryDb();
-    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, keyLookup });
     const events = counterEvents(1, 2);
     memory.setRival(() => memory.documents.set('c0', { ...folded(events.slice(0, 1)) }));
     const result = await store.applyBatch(events);
@@ -184,12 +209,12 @@ describe('apply loop', () => {
 
   it('writes nothing, and calls no hook, when every event is stale', async () => {
     const memory = memoryDb();
-    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, keyLookup });
     await store.applyBatch(counterEvents(3, 2));
     memory.steps.length = 0;
     const beforeWrite = jest.fn(async () => undefined);
     const result = await store.applyBatch(counterEvents(3, 2), { beforeWrite });
-    expect(result).toMatchObject({ applied: 0, stale: 6, written: 0, commands: 1 });
+    expect(result).toMatchObject({ applied: 0, stale: 6, written: 0, commands: reads(3) });
     expect(beforeWrite).not.toHaveBeenCalled();
     expect(memory.steps).toEqual([{ read: ['c0', 'c1', 'c2'] }]);
   });
@@ -259,18 +284,18 @@ describe("the driver's own size check", () => {
     expect(toStoreError(refusal, 'bulkWrite to counters', {})).toMatchObject({ retriable: true });
   });
 
-  it('agrees with statementBytes, for inserts and for guarded replaces', async () => {
+  it('agrees with statementBytes, for inserts and for guarded updates', async () => {
     executeOperation.mockResolvedValue({ ok: 1, n: 1 });
     const limit = { value: MAX_BSON_OBJECT_SIZE };
     const collection = stubClient(limit).db('projections').collection('counters');
     const projection = paddedProjection(1000);
     const insert = planRound(projection, groupEvents(projection, counterEvents(1, 1, 'big')), new Map()).writes[0]!;
     const existing = new Map([['big0', folded(counterEvents(1, 1, 'big'))]]);
-    const replace = planRound(projection, groupEvents(projection, counterEvents(1, 2, 'big').slice(1)), existing)
+    const update = planRound(projection, groupEvents(projection, counterEvents(1, 2, 'big').slice(1)), existing)
       .writes[0]!;
-    expect([insert.kind, replace.kind]).toEqual(['insert', 'replace']);
+    expect([insert.kind, update.kind]).toEqual(['insert', 'update']);
 
-    for (const write of [insert, replace]) {
+    for (const write of [insert, update]) {
       const bytes = statementBytes(write, counterProjection.keyFields);
       const send = () =>
         collection.bulkWrite([operationOf(write, counterProjection.keyFields)], { ordered: false }).then(
