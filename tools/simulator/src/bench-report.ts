@@ -1,0 +1,116 @@
+// The figures of `npm run bench` and how they print: pure, so the table and the ratios
+// are unit-tested without a broker or a store.
+
+/** One measured run: a number of events over a time, with what it cost where it was measured. */
+export interface RunFigures {
+  readonly events: number;
+  readonly seconds: number;
+  /** Worker CPU (user + system) per event, where the run was a worker process. */
+  readonly cpuMicrosPerEvent?: number;
+  /** Worker resident memory at the end of the run. */
+  readonly rssMb?: number;
+  /** MongoDB commands per event (the store's own count). */
+  readonly commandsPerEvent?: number;
+}
+
+/** The figures of one worker at one collection size. */
+export interface SizeFigures {
+  /** Documents already in the collection before the stream (other entities'). */
+  readonly documents: number;
+  /** The built worker: produce the stream, time from its first record to lag 0. */
+  readonly worker: RunFigures;
+  /** The seed's literal algorithm (per event: find, compare, write), in process. */
+  readonly naive?: RunFigures;
+}
+
+/** Everything `npm run bench` measured for one worker. */
+export interface WorkerBench {
+  readonly worker: string;
+  readonly collection: string;
+  /** Records of the stream on the worker's topics: the events of every run. */
+  readonly records: number;
+  /** Raw kafkajs consumption of the same records, decode only, no store. */
+  readonly consumeCeiling: RunFigures;
+  /** Raw bulk inserts of the same final documents into an empty collection. */
+  readonly writeCeiling: RunFigures;
+  readonly sizes: readonly SizeFigures[];
+}
+
+/** The whole report, as written to the JSON file. */
+export interface BenchReport {
+  readonly date: string;
+  readonly machine: string;
+  readonly server: string;
+  readonly workers: readonly WorkerBench[];
+}
+
+/** Events per second of a run (0 for an empty one). */
+export function rate(run: RunFigures): number {
+  return run.seconds > 0 ? run.events / run.seconds : 0;
+}
+
+/** The end-to-end rate over the lower of the two ceilings: how much of what the parts allow the worker gets. */
+export function ceilingRatio(bench: WorkerBench, size: SizeFigures): number {
+  const ceiling = Math.min(rate(bench.consumeCeiling), rate(bench.writeCeiling));
+  return ceiling > 0 ? rate(size.worker) / ceiling : 0;
+}
+
+/** The worker's rate at the largest size over its rate at the smallest (1 = no decay). */
+export function growthRatio(bench: WorkerBench): number | undefined {
+  if (bench.sizes.length < 2) return undefined;
+  const sorted = [...bench.sizes].sort((a, b) => a.documents - b.documents);
+  const smallest = rate(sorted[0]!.worker);
+  return smallest > 0 ? rate(sorted.at(-1)!.worker) / smallest : undefined;
+}
+
+const integer = (value: number): string => Math.round(value).toLocaleString('en');
+const fixed = (value: number | undefined, digits: number): string =>
+  value === undefined ? '–' : value.toFixed(digits);
+
+/** The report as one table, a row per worker and size, with the ceilings and ratios after it. */
+export function formatBenchReport(report: BenchReport): string {
+  const header = [
+    'worker',
+    'documents',
+    'events/s',
+    'CPU µs/event',
+    'RSS MB',
+    'commands/event',
+    'naive events/s',
+    '× naive',
+    '÷ ceiling',
+  ];
+  const rows: string[][] = [];
+  for (const bench of report.workers)
+    for (const size of bench.sizes) {
+      const naive = size.naive === undefined ? undefined : rate(size.naive);
+      rows.push([
+        bench.worker,
+        integer(size.documents),
+        integer(rate(size.worker)),
+        fixed(size.worker.cpuMicrosPerEvent, 0),
+        fixed(size.worker.rssMb, 0),
+        fixed(size.worker.commandsPerEvent, 3),
+        naive === undefined ? '–' : integer(naive),
+        naive === undefined || naive === 0 ? '–' : `${(rate(size.worker) / naive).toFixed(1)}×`,
+        fixed(ceilingRatio(bench, size), 2),
+      ]);
+    }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const lines = [
+    `bench ${report.date} on ${report.machine}; ${report.server}; ${report.workers.map((b) => `${b.worker} ${integer(b.records)} records`).join(', ')}`,
+    line(header),
+    ...rows.map(line),
+    '',
+    'ceilings (events/s)   consume+decode   bulk insert   growth (largest ÷ smallest size)',
+  ];
+  for (const bench of report.workers) {
+    const growth = growthRatio(bench);
+    lines.push(
+      `${bench.worker.padEnd(22)}${integer(rate(bench.consumeCeiling)).padStart(14)}${integer(rate(bench.writeCeiling)).padStart(14)}${(growth === undefined ? '–' : `${growth.toFixed(2)}×`).padStart(10)}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,343 @@
+// `npm run bench`: the built workers against the real broker and store, on one generated
+// stream, next to what the parts allow (raw consumption, raw bulk inserts) and to the
+// seed's literal algorithm, with the collection already holding 1k, 10k or 100k
+// documents of other entities. Prints one table (./bench-report) and writes a JSON file.
+// Measures; asserts nothing about time.
+import { cpus, totalmem } from 'node:os';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
+import pino from 'pino';
+import { decodeRecord } from '@sc/event-schemas';
+import { generateStream } from '@sc/event-simulator';
+import type { SimulatedRecord, SimulatedStream } from '@sc/event-simulator';
+import { provisionTopics, sumMetricSamples } from '@sc/kafka-runtime';
+import { describeServer, ensureIndexes } from '@sc/mongo-store';
+import { foldEvents } from '@sc/projection-core';
+import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
+import { createTestNamespace, expectedDocumentsOf, groupLag, produceAll, startWorkerProcess } from '@sc/testing';
+import type { WorkerProcess } from '@sc/testing';
+import type { BenchReport, RunFigures, SizeFigures, WorkerBench } from './bench-report';
+import { WORKERS } from '@sc/read-models';
+
+/** One worker as the read models declare it. */
+type Worker = (typeof WORKERS)[number];
+
+/** What `npm run bench` measures. */
+export interface BenchOptions {
+  readonly kafkaBrokers: string;
+  readonly mongoUrl: string;
+  /** Entities per kind in the stream (users, posts, orders; promotions a quarter). */
+  readonly scale: number;
+  /** Documents of other entities in the collection before each run. */
+  readonly sizes: readonly number[];
+  /** Records the naive baseline folds per size (it is slow); 0 skips it. */
+  readonly naiveRecords: number;
+  readonly projections?: readonly string[];
+  readonly seed?: number;
+  readonly log?: (line: string) => void;
+}
+
+const silent = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The stream of the bench: the simulator's, with its duplicates, stale replays and poison. */
+function benchStream(seed: number, scale: number): SimulatedStream {
+  return generateStream({
+    seed,
+    users: scale,
+    posts: scale,
+    promotions: Math.ceil(scale / 4),
+    orders: scale,
+    duplicateRate: 0.02,
+    staleRate: 0.02,
+    poisonRate: 0.002,
+  });
+}
+
+/** Times `run` and the process's own CPU; `events` is how many records it covered. */
+async function timed(events: number, run: () => Promise<void>): Promise<RunFigures> {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  await run();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { events, seconds, cpuMicrosPerEvent: (used.user + used.system) / Math.max(events, 1) };
+}
+
+/**
+ * `count` documents of other entities, cloned from the stream's expected documents with
+ * every key field made unique: the collection's size without touching the stream's keys.
+ */
+function fillDocuments(templates: readonly Record<string, unknown>[], keyFields: readonly string[], count: number) {
+  return Array.from({ length: count }, (_, i) => {
+    const clone: Record<string, unknown> = { ...templates[i % templates.length]! };
+    for (const field of keyFields) clone[field] = `${String(clone[field])}~fill${i}`;
+    return clone;
+  });
+}
+
+async function fillCollection(
+  collection: Collection<Document>,
+  p: Worker,
+  templates: readonly Record<string, unknown>[],
+  count: number,
+): Promise<void> {
+  await ensureIndexes(collection, p.projection.indexes, silent);
+  const documents = fillDocuments(templates, p.projection.keyFields, count);
+  for (let i = 0; i < documents.length; i += 1000)
+    await collection.insertMany(documents.slice(i, i + 1000), { ordered: false });
+}
+
+/** Raw kafkajs consumption of `topics` with decoding only: the broker-side ceiling. */
+async function consumeCeiling(kafka: Kafka, topics: readonly string[], expected: number): Promise<RunFigures> {
+  const consumer = kafka.consumer({ groupId: `bench-ceiling-${Date.now().toString(36)}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  let seen = 0;
+  let first: bigint | undefined;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      first ??= process.hrtime.bigint();
+      for (const message of batch.messages)
+        decodeRecord({ topic: batch.topic, key: message.key, value: message.value });
+      seen += batch.messages.length;
+      if (seen >= expected) done();
+    },
+  });
+  await finished;
+  const seconds = Number(process.hrtime.bigint() - first!) / 1e9;
+  await consumer.disconnect();
+  return { events: seen, seconds };
+}
+
+/** The seed's algorithm, literally: per record decode, find, compare the version, insert or replace. */
+async function naiveRun(
+  kafka: Kafka,
+  topics: readonly string[],
+  collection: Collection<Document>,
+  p: Worker,
+  limit: number,
+): Promise<RunFigures> {
+  const projection = p.projection as unknown as Parameters<typeof foldEvents<VersionedEvent, VersionStamp>>[0] & {
+    keyFields: readonly string[];
+    keyOf(event: VersionedEvent): Record<string, string>;
+  };
+  const consumer = kafka.consumer({ groupId: `bench-naive-${Date.now().toString(36)}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  let seen = 0;
+  let first: bigint | undefined;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      if (seen >= limit) return;
+      first ??= process.hrtime.bigint();
+      const decoded = decodeRecord({ topic, key: message.key, value: message.value });
+      if (decoded.kind === 'event') {
+        const event = decoded.event as unknown as VersionedEvent;
+        const key = projection.keyOf(event);
+        const current = (await collection.findOne(key, { projection: { _id: 0 } })) as VersionStamp | null;
+        const fold = foldEvents(projection, current, [event]);
+        if (fold.changed && fold.document !== null) {
+          if (current === null) await collection.insertOne({ ...fold.document });
+          else await collection.replaceOne(key, fold.document);
+        }
+      }
+      if (++seen >= limit) done();
+    },
+  });
+  await finished;
+  const seconds = Number(process.hrtime.bigint() - first!) / 1e9;
+  await consumer.disconnect();
+  return { events: seen, seconds };
+}
+
+interface WorkerSample {
+  readonly consumed: number;
+  readonly cpuSeconds: number;
+  readonly rssBytes: number;
+  readonly commands: number;
+}
+
+async function sample(worker: WorkerProcess): Promise<WorkerSample | undefined> {
+  try {
+    const { status, body } = await worker.get('/metrics');
+    if (status !== 200) return undefined;
+    return {
+      consumed: sumMetricSamples(body, 'sc_projection_records_consumed_total'),
+      cpuSeconds: sumMetricSamples(body, 'process_cpu_seconds_total'),
+      rssBytes: sumMetricSamples(body, 'process_resident_memory_bytes'),
+      commands: sumMetricSamples(body, 'sc_projection_store_commands_total'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The built worker on records already produced: from its first record to lag 0. */
+async function workerRun(
+  p: Worker,
+  admin: Admin,
+  env: Record<string, string>,
+  groupId: string,
+  topics: readonly string[],
+  records: number,
+): Promise<RunFigures> {
+  // `info`: the worker reports its probe port in an info line.
+  const worker = startWorkerProcess(p.app, { ...env, LOG_LEVEL: 'info' });
+  const alive = (): void => {
+    if (worker.child.exitCode !== null)
+      throw new Error(`${p.app} exited (${worker.child.exitCode}): ${JSON.stringify(worker.logs.slice(-5))}`);
+  };
+  try {
+    let start: WorkerSample | undefined;
+    let startedAt = 0n;
+    while (start === undefined) {
+      alive();
+      const now = await sample(worker);
+      if (now !== undefined && now.consumed > 0) {
+        start = now;
+        startedAt = process.hrtime.bigint();
+      } else await sleep(50);
+    }
+    while ((await groupLag(admin, groupId, topics)) > 0) {
+      alive();
+      await sleep(100);
+    }
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    const end = (await sample(worker))!;
+    return {
+      events: records,
+      seconds,
+      cpuMicrosPerEvent: ((end.cpuSeconds - start.cpuSeconds) * 1e6) / records,
+      rssMb: end.rssBytes / 1048576,
+      commandsPerEvent: (end.commands - start.commands) / records,
+    };
+  } finally {
+    await worker.stop('SIGTERM');
+  }
+}
+
+async function produce(
+  producer: Producer,
+  prefix: string,
+  records: readonly SimulatedRecord[],
+  topics: readonly string[],
+) {
+  for (const topic of topics)
+    await produceAll(
+      producer,
+      `${prefix}${topic}`,
+      records.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value })),
+    );
+}
+
+/** Runs the whole bench and returns its report. */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? (() => undefined);
+  const stream = benchStream(options.seed ?? 7, options.scale);
+  const projections = WORKERS.filter((p) => !options.projections || options.projections.includes(p.projection.name));
+  const kafka = new Kafka({
+    clientId: 'sc-bench',
+    brokers: options.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10 },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const mongo = await MongoClient.connect(options.mongoUrl);
+  const databases: Db[] = [];
+  const createdTopics: string[] = [];
+  try {
+    const server = await describeServer(mongo.db('admin'));
+    const benches: WorkerBench[] = [];
+    for (const p of projections) {
+      const topics: readonly string[] = p.topics;
+      const records = stream.records.filter((r) => topics.includes(r.topic));
+      const expected = [...expectedDocumentsOf(p, stream).values()];
+      const sizes: SizeFigures[] = [];
+      let consume: RunFigures | undefined;
+      let write: RunFigures | undefined;
+      for (const documents of options.sizes) {
+        const ns = createTestNamespace(`bench-${p.projection.name}-${documents}`);
+        const db = mongo.db(ns.database);
+        databases.push(db);
+        const physical = topics.map((t) => `${ns.prefix}${t}`);
+        const all = [...physical, `${ns.prefix}${p.deadLetterTopic}`];
+        createdTopics.push(...all);
+        await provisionTopics(
+          admin,
+          all.map((topic) => ({ topic, numPartitions: 6, replicationFactor: -1 })),
+        );
+        await produce(producer, ns.prefix, records, topics);
+        if (consume === undefined) {
+          log(`${p.app}: ceilings`);
+          consume = await consumeCeiling(kafka, physical, records.length);
+          const ceilingCollection = db.collection(`ceiling_${p.projection.collection}`);
+          await ensureIndexes(ceilingCollection, p.projection.indexes, silent);
+          write = await timed(records.length, async () => {
+            for (let i = 0; i < expected.length; i += 500)
+              await ceilingCollection.insertMany(
+                expected.slice(i, i + 500).map((d) => ({ ...d })),
+                { ordered: false },
+              );
+          });
+        }
+        log(`${p.app}: ${documents.toLocaleString('en')} documents before the stream`);
+        await fillCollection(db.collection(p.projection.collection), p, expected, documents);
+        const worker = await workerRun(
+          p,
+          admin,
+          {
+            MONGO_URL: options.mongoUrl,
+            KAFKA_BROKERS: options.kafkaBrokers,
+            MONGO_DB: ns.database,
+            KAFKA_NAME_PREFIX: ns.prefix,
+          },
+          `${ns.prefix}${p.group}`,
+          physical,
+          records.length,
+        );
+        let naive: RunFigures | undefined;
+        if (options.naiveRecords > 0) {
+          const naiveCollection = db.collection(`naive_${p.projection.collection}`);
+          await fillCollection(naiveCollection, p, expected, documents);
+          naive = await naiveRun(kafka, physical, naiveCollection, p, Math.min(options.naiveRecords, records.length));
+        }
+        sizes.push({ documents, worker, ...(naive === undefined ? {} : { naive }) });
+        log(`${p.app}: ${Math.round(worker.events / worker.seconds)} events/s at ${documents} documents`);
+      }
+      benches.push({
+        worker: p.app,
+        collection: p.projection.collection,
+        records: records.length,
+        consumeCeiling: consume!,
+        writeCeiling: write!,
+        sizes,
+      });
+    }
+    return {
+      date: new Date().toISOString(),
+      machine: machineDescription(),
+      server: `${server.ferretdb ? 'FerretDB' : 'MongoDB'} ${server.version}`,
+      workers: benches,
+    };
+  } finally {
+    for (const db of databases) await db.dropDatabase().catch(() => undefined);
+    await admin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
+    await producer.disconnect();
+    await admin.disconnect();
+    await mongo.close();
+  }
+}
+
+function machineDescription(): string {
+  return `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+}
