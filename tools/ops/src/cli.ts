@@ -10,6 +10,7 @@ import type { CommandRunner } from './command';
 import { createProgressReporter } from './progress';
 import type { ProgressOutput } from './progress';
 import { runStatus } from './status';
+import { runVerify } from './verify';
 
 /** Exit statuses: 0 all good, 1 differences or failures found, 2 usage or configuration error. */
 export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
@@ -23,6 +24,7 @@ export interface OpsIo {
 /** Every command, by the name {@link parseOpsArgs} gives it (`help` needs no connection). */
 const COMMANDS: { readonly [N in Exclude<OpsCommand['name'], 'help'>]?: CommandRunner<N> } = {
   status: runStatus,
+  verify: runVerify,
 };
 
 /**
