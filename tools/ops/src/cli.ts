@@ -9,6 +9,7 @@ import type { OpsContext } from './context';
 import type { CommandRunner } from './command';
 import { createProgressReporter } from './progress';
 import type { ProgressOutput } from './progress';
+import { runDlqList, runDlqReplay, runDlqShow } from './dlq';
 import { runStatus } from './status';
 import { runVerify } from './verify';
 
@@ -25,6 +26,9 @@ export interface OpsIo {
 const COMMANDS: { readonly [N in Exclude<OpsCommand['name'], 'help'>]?: CommandRunner<N> } = {
   status: runStatus,
   verify: runVerify,
+  'dlq-list': runDlqList,
+  'dlq-show': runDlqShow,
+  'dlq-replay': runDlqReplay,
 };
 
 /**
