@@ -10,6 +10,7 @@ import type { CommandRunner } from './command';
 import { createProgressReporter } from './progress';
 import type { ProgressOutput } from './progress';
 import { runDlqList, runDlqReplay, runDlqShow } from './dlq';
+import { runRebuild } from './rebuild';
 import { runStatus } from './status';
 import { runVerify } from './verify';
 
@@ -29,6 +30,7 @@ const COMMANDS: { readonly [N in Exclude<OpsCommand['name'], 'help'>]?: CommandR
   'dlq-list': runDlqList,
   'dlq-show': runDlqShow,
   'dlq-replay': runDlqReplay,
+  rebuild: runRebuild,
 };
 
 /**
