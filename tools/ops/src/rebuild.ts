@@ -179,7 +179,8 @@ async function consumeUntil(
     consumerGroup: options.groupId,
     maxDeadLetterBatchBytes: config.worker.processing.maxDeadLetterBatchBytes,
     retrier: createRetrier({ policy: config.worker.retry, logger: ops.logger, signal: abort.signal }),
-    logger: ops.logger,
+    // Its "record dead-lettered" warnings would say what a rebuild does not do: the summary lists them.
+    logger: ops.logger.child({}, { level: 'error' }),
   });
   const consumer = ops.kafka.consumer({
     groupId: options.groupId,
