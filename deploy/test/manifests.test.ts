@@ -30,6 +30,7 @@ function kustomizeBinary(): string {
 
 type Resource = { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
 type Container = {
+  args?: string[];
   ports: { name: string; containerPort: number }[];
   env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   envFrom: { configMapRef: { name: string } }[];
@@ -205,4 +206,55 @@ describe('images and docker-compose', () => {
     }
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['kafka', 'mongo']));
   });
+});
+
+describe('the operator CLI’s workloads (deploy/ops)', () => {
+  const resources = render('ops');
+  const projections = DECLARED_WORKERS.map((w) => w.projection.name);
+  type OpsPod = { restartPolicy: string; securityContext: Record<string, unknown>; containers: Container[] };
+  const pods: [string, OpsPod][] = resources.map((r) => {
+    const spec = r['spec'] as {
+      template?: { spec: OpsPod };
+      jobTemplate?: { spec: { template: { spec: OpsPod } } };
+    };
+    return [r.metadata.name, (spec.template ?? spec.jobTemplate!.spec.template).spec];
+  });
+
+  it('verifies every projection on a schedule, and holds rebuild, replay and list Jobs suspended', () => {
+    const verified = resources
+      .filter((r) => r.kind === 'CronJob')
+      .map(
+        (r) => (r['spec'] as { jobTemplate: { spec: { template: { spec: OpsPod } } } }).jobTemplate.spec.template.spec,
+      )
+      .map((pod) => pod.containers[0]!.args);
+    expect(verified.sort()).toEqual(projections.map((p) => ['verify', p, '--json']).sort());
+    const jobs = resources.filter((r) => r.kind === 'Job');
+    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(['sc-ops-dlq-list', 'sc-ops-dlq-replay', 'sc-ops-rebuild']);
+    for (const job of jobs) expect(job['spec']).toMatchObject({ suspend: true });
+  });
+
+  it.each(pods.map(([name, pod]) => ({ name, pod })))(
+    '$name: runs the ops bundle with the workers’ environment, credentials from the Secret, locked down',
+    ({ pod }) => {
+      const [container] = pod.containers as (Container & { args: string[] })[];
+      expect(['verify', 'rebuild', 'dlq']).toContain(container!.args[0]);
+      expect(projections).toContain(container!.args[container!.args[0] === 'dlq' ? 2 : 1]);
+      expect(container!.args).toContain('--json');
+      expect(container!.image).toMatch(/^sc-projections\/ops:/);
+      expect(container!.envFrom).toEqual([{ configMapRef: { name: 'sc-projections-config' } }]);
+      for (const entry of container!.env) {
+        expect(WORKER_ENV_VARS).toContain(entry.name);
+        expect(entry.value).toBeUndefined();
+        expect(entry.valueFrom?.secretKeyRef).toMatchObject({ name: 'sc-projections-secrets', key: entry.name });
+      }
+      expect(container!.env.map((e) => e.name)).toContain('MONGO_URL');
+      expect(pod.restartPolicy).toBe('Never');
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+      expect(container!.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+    },
+  );
 });

@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   DEAD_LETTER_REFUSED: 'DEAD_LETTER_REFUSED',
   /** A sink failed with an error it did not classify: retried (unknown means retriable). */
   SINK_FAILED: 'SINK_FAILED',
+  /** An operator command refused to start: another one holds its lock (e.g. a rebuild). Not retriable. */
+  OPERATION_REFUSED: 'OPERATION_REFUSED',
 } as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -7,3 +7,4 @@ export { LOG_LEVELS, REDACTED_PATHS, createLogger } from './logger';
 export type { Logger, LoggerOptions } from './logger';
 export { handleShutdownSignals } from './shutdown';
 export type { ShutdownOptions } from './shutdown';
+export { formatTable } from './table';

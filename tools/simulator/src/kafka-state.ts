@@ -11,13 +11,3 @@ export function projectionLag(admin: Admin, projection: Projection, prefix: stri
     projection.topics.map((t) => `${prefix}${t}`),
   );
 }
-
-/** Records in a topic (end minus start offsets), 0 if it does not exist. */
-export async function topicDepth(admin: Admin, topic: string): Promise<number> {
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  } catch {
-    return 0;
-  }
-}

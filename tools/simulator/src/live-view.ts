@@ -1,6 +1,6 @@
 // The live view's projection table: pure formatting, unit-tested (test/live-view.test.ts).
 import type { WorkerCounters } from './metrics';
-import { formatTable } from './table';
+import { formatTable } from '@sc/service-kit';
 
 /** One projection as the live view shows it. */
 export interface ProjectionRow {

@@ -1,23 +1,20 @@
 // The platform simulator and the projections' dashboard:
 //   publish  create topics and publish a simulated stream
 //   run      publish and show the projections live; --once waits for lag 0 and prints a summary
-//   status   lag per partition, dead-letter depth, documents, newest updated_at
-// See USAGE in options.ts. Used by `npm start` and `npm run status`.
+// See USAGE in options.ts. Used by `npm start`; `npm run status` is the operator CLI's (tools/ops).
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
-import { entityTypeOfTopic } from '@sc/event-schemas';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedStream } from '@sc/event-simulator';
-import { projectionLag, topicDepth } from './kafka-state';
+import { projectionLag } from './kafka-state';
 import { scrapeWorker } from './metrics';
 import { parseSimulatorArgs } from './options';
 import type { SimulatorOptions } from './options';
 import { PROJECTIONS } from './projections';
 import { ensureTopics, publishRecords } from './publish';
 import { formatSummary, summarizeReadModels } from './summary';
-import { formatTable } from './table';
 import { RateMeter, producedCounter, renderProjectionRows } from './live-view';
 import type { ProjectionRow } from './live-view';
 
@@ -98,7 +95,6 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
   await admin.connect();
   await mongo.connect();
   try {
-    if (command === 'status') return await status(admin, db);
     if (command === 'topics') {
       for (const line of await ensureTopics(admin, prefix)) console.log(line);
       return 0;
@@ -169,40 +165,6 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
     await admin.disconnect();
     await mongo.close();
   }
-}
-
-async function status(admin: Admin, db: Db): Promise<number> {
-  const rows: unknown[][] = [];
-  for (const p of PROJECTIONS) {
-    const lags = await projectionLag(admin, p, prefix).catch(() => []);
-    const depth = await topicDepth(admin, `${prefix}${p.deadLetterTopic}`);
-    const count = await db.collection(p.collection).countDocuments();
-    const newest = await db
-      .collection(p.collection)
-      .find({}, { projection: { updated_at: 1 } })
-      .sort({ updated_at: -1 })
-      .limit(1)
-      .next();
-    const lagText = lags
-      .map((l) => `${entityTypeOfTopic(l.topic.slice(prefix.length)) ?? l.topic}/${l.partition}:${l.lag}`)
-      .join(' ');
-    rows.push([
-      p.name,
-      `${prefix}${p.group}`,
-      lags.reduce((s, l) => s + l.lag, 0),
-      lagText || '-',
-      depth,
-      count,
-      newest?.['updated_at'] ?? null,
-    ]);
-  }
-  console.log(
-    formatTable(
-      ['projection', 'group', 'lag', 'lag per partition', 'dead letters', 'documents', 'newest updated_at'],
-      rows,
-    ),
-  );
-  return 0;
 }
 
 let parsed: ReturnType<typeof parseSimulatorArgs>;

@@ -18,10 +18,9 @@ export interface SimulatorOptions {
   readonly metricsPorts: readonly number[];
 }
 
-export const USAGE = `usage: tsx tools/simulator/src/main.ts <publish|run|status|topics> [options]
+export const USAGE = `usage: tsx tools/simulator/src/main.ts <publish|run|topics> [options]
   publish   create the topics and publish a simulated stream, print what was produced
   run       publish and show the projections live (what npm start does); --once waits for lag 0 and prints a summary
-  status    lag per partition, dead-letter depth, documents and newest updated_at of each projection
   topics    create the topics of deploy/topics.json that do not exist, and report partition mismatches
 options:
   --seed N             stream seed (default 1)
@@ -64,8 +63,7 @@ export function parseSimulatorArgs(
     return n;
   };
   const command = positionals[0] ?? 'run';
-  if (!['publish', 'run', 'status', 'topics'].includes(command))
-    throw new Error(`unknown command ${command}\n${USAGE}`);
+  if (!['publish', 'run', 'topics'].includes(command)) throw new Error(`unknown command ${command}\n${USAGE}`);
   const scale = Math.round(number('scale', values.scale, 1, 1_000_000));
   const base = env['START_HTTP_PORT_BASE'] ? Number(env['START_HTTP_PORT_BASE']) : undefined;
   return {

@@ -1,6 +1,6 @@
 import type { Db, Document } from 'mongodb';
 import { findSupplierQueue } from '@sc/mongo-store';
-import { formatTable } from './table';
+import { formatTable } from '@sc/service-kit';
 
 /** One example read-model query of the design, with its result rows. */
 export interface QueryExample {

@@ -1,5 +1,4 @@
 import { parseSimulatorArgs } from '../src/options';
-import { formatTable } from '../src/table';
 
 describe('simulator options', () => {
   it('defaults to a live run at 500 events/s, and --once publishes as fast as possible', () => {
@@ -22,19 +21,5 @@ describe('simulator options', () => {
   it('refuses bad values with the usage', () => {
     expect(() => parseSimulatorArgs(['--rate', 'fast'], {})).toThrow(/--rate must be a number/);
     expect(() => parseSimulatorArgs(['explode'], {})).toThrow(/unknown command explode/);
-  });
-});
-
-describe('formatTable', () => {
-  it('aligns columns and prints dates and missing values readably', () => {
-    expect(
-      formatTable(
-        ['a', 'long header'],
-        [
-          [1, new Date('2026-01-01T00:00:00.000Z')],
-          ['xyz', null],
-        ],
-      ),
-    ).toBe(['a    long header', '---  --------------------', '1    2026-01-01T00:00:00Z', 'xyz  -'].join('\n'));
   });
 });

@@ -1,4 +1,4 @@
-/** A small fixed-width text table. */
+/** A small fixed-width text table for the tools' output: dates as ISO, null and undefined as `-`. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const cells = rows.map((row) =>
     row.map((c) =>

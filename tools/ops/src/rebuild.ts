@@ -1,0 +1,459 @@
+// `rebuild <projection>`: the read model built again from the start of its topics
+// into a shadow collection with a consumer group of its own, while the live worker
+// keeps serving; then swapped in by renaming, and fed until it has every record that
+// existed at the swap. A lock document makes a second rebuild refuse, and records the
+// stage so that a rerun after a crash resumes where the first one stopped.
+import { hostname } from 'node:os';
+import type { Message } from 'kafkajs';
+import { MongoServerError } from 'mongodb';
+import type { Db } from 'mongodb';
+import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
+import type { DomainEvent } from '@sc/event-schemas';
+import { createChunkProcessor, createRetrier, toKafkaError } from '@sc/kafka-runtime';
+import { openVersionedStore } from '@sc/mongo-store';
+import type { ProjectionDefinition, ProjectionSink, VersionStamp } from '@sc/projection-core';
+import type { AnyWorker } from '@sc/read-models';
+import { ProjectionError } from '@sc/service-kit';
+import type { CommandRunner } from './command';
+import { OPS_APP } from './context';
+import type { OpsContext } from './context';
+import type { ProgressReporter } from './progress';
+import { fetchCommitted, fetchRanges, partitionKey } from './topic-reader';
+
+/** The collection of rebuild locks, one document per read model being rebuilt. */
+export const REBUILD_LOCKS = 'sc_ops_rebuilds';
+
+/** Where a rebuild is. */
+export type RebuildStage = 'building' | 'swapping' | 'catching-up';
+
+/** The lock document: who rebuilds which collection, where, and how far it got. */
+export interface RebuildLock {
+  readonly _id: string;
+  readonly shadow: string;
+  readonly old: string;
+  readonly group: string;
+  readonly stage: RebuildStage;
+  readonly startedAt: Date;
+  readonly owner: string;
+  readonly heartbeatAt: Date;
+  /** End offsets right after the swap: the catch-up goes past them. */
+  readonly swapEnds?: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
+}
+
+/** A rebuild refused: another one holds the lock. */
+export class RebuildRefused extends ProjectionError {
+  constructor(message: string, lock: RebuildLock) {
+    super('OPERATION_REFUSED', message, { retriable: false, context: { shadow: lock.shadow, stage: lock.stage } });
+  }
+}
+
+/** Test hooks: called when a stage is reached (throw to simulate a crash there). */
+export type RebuildHook = (
+  point: 'building' | 'built' | 'between-renames' | 'swapped' | 'caught-up',
+) => void | Promise<void>;
+
+/** Options of {@link rebuildProjection}. */
+export interface RebuildOptions {
+  readonly dryRun: boolean;
+  readonly keepOld: boolean;
+  readonly progress?: ProgressReporter;
+  readonly now?: () => Date;
+  /** A lock whose heartbeat is older than this belongs to a rebuild that died. Default 30 s. */
+  readonly staleLockMs?: number;
+  readonly hook?: RebuildHook;
+}
+
+/** What a rebuild did. */
+export interface RebuildReport {
+  readonly projection: string;
+  readonly collection: string;
+  readonly shadow: string;
+  readonly group: string;
+  readonly resumed: boolean;
+  readonly swapped: boolean;
+  readonly dryRun: boolean;
+  /** The former collection, when kept (`--keep-old`); dropped otherwise. */
+  readonly keptOld: string | undefined;
+  readonly records: number;
+  readonly documents: number;
+  /** What the worker would have dead-lettered: counted and listed, never produced. */
+  readonly deadLetters: number;
+  readonly deadLettersByReason: Readonly<Record<string, number>>;
+  readonly deadLetterOrigins: readonly string[];
+  readonly seconds: number;
+}
+
+const HEARTBEAT_MS = 5_000;
+const NAMESPACE_EXISTS = 48;
+const NAMESPACE_NOT_FOUND = 26;
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, 'Z');
+}
+
+async function collectionExists(db: Db, name: string): Promise<boolean> {
+  return (await db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
+}
+
+/**
+ * Takes the lock of `collection`, or the lock of a rebuild whose process died (its
+ * heartbeat is stale: the rerun resumes it). Refuses while another rebuild is alive.
+ */
+async function acquireLock(
+  db: Db,
+  fresh: RebuildLock,
+  staleLockMs: number,
+): Promise<{ lock: RebuildLock; resumed: boolean }> {
+  const locks = db.collection<RebuildLock>(REBUILD_LOCKS);
+  for (;;) {
+    const existing = await locks.findOne({ _id: fresh._id });
+    if (existing === null) {
+      try {
+        await locks.insertOne(fresh);
+        return { lock: fresh, resumed: false };
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === 11000) continue; // taken meanwhile: look again
+        throw error;
+      }
+    }
+    const age = fresh.heartbeatAt.getTime() - existing.heartbeatAt.getTime();
+    if (age < staleLockMs)
+      throw new RebuildRefused(
+        `a rebuild of ${fresh._id} is already running (owner ${existing.owner}, started ${existing.startedAt.toISOString()}, stage ${existing.stage}, shadow ${existing.shadow}); ` +
+          `wait for it to end. If its process is gone, run the rebuild again after ${Math.ceil(staleLockMs / 1000)} s: it resumes that one.`,
+        existing,
+      );
+    const taken = await locks.updateOne(
+      { _id: fresh._id, heartbeatAt: existing.heartbeatAt },
+      { $set: { owner: fresh.owner, heartbeatAt: fresh.heartbeatAt } },
+    );
+    if (taken.modifiedCount === 1) return { lock: { ...existing, owner: fresh.owner }, resumed: true };
+  }
+}
+
+/** Records the stage (and what it needs) in the lock. */
+async function setStage(db: Db, lock: RebuildLock, stage: RebuildStage, extra: Partial<RebuildLock> = {}) {
+  await db.collection<RebuildLock>(REBUILD_LOCKS).updateOne({ _id: lock._id }, { $set: { stage, ...extra } });
+  return { ...lock, ...extra, stage };
+}
+
+/**
+ * Consumes `topics` with `groupId` into `sink` through the worker's own chunk
+ * processor until the group has committed at least `targets` on every partition.
+ * Dead letters go to `deadLetters` (nothing is produced).
+ */
+async function consumeUntil(
+  ops: OpsContext,
+  options: {
+    readonly groupId: string;
+    readonly topics: readonly string[];
+    readonly sink: ProjectionSink<DomainEvent>;
+    readonly targets: ReadonlyMap<string, number>;
+    readonly deadLetters: Message[];
+    readonly progress?: ProgressReporter;
+    readonly label: string;
+    readonly onChunk?: () => Promise<void>;
+  },
+): Promise<number> {
+  const committed = await fetchCommitted(ops.admin, options.groupId, options.topics);
+  const ranges = await fetchRanges(ops.admin, options.topics);
+  const position = new Map(
+    ranges.map((r) => [partitionKey(r.topic, r.partition), committed.get(partitionKey(r.topic, r.partition)) ?? r.low]),
+  );
+  const open = new Set(
+    [...options.targets].filter(([key, target]) => (position.get(key) ?? 0) < target).map(([key]) => key),
+  );
+  const total = [...options.targets].reduce((sum, [key, t]) => sum + Math.max(0, t - (position.get(key) ?? 0)), 0);
+  let records = 0;
+  options.progress?.start(options.label, total);
+  if (open.size === 0) {
+    options.progress?.finish();
+    return 0;
+  }
+  const abort = new AbortController();
+  const { config } = ops;
+  const processor = createChunkProcessor<DomainEvent>({
+    sink: options.sink,
+    deadLetters: { send: async (_topic, messages) => void options.deadLetters.push(...messages) },
+    deadLetterTopic: '(not produced by a rebuild)',
+    consumerGroup: options.groupId,
+    maxDeadLetterBatchBytes: config.worker.processing.maxDeadLetterBatchBytes,
+    retrier: createRetrier({ policy: config.worker.retry, logger: ops.logger, signal: abort.signal }),
+    // Its "record dead-lettered" warnings would say what a rebuild does not do: the summary lists them.
+    logger: ops.logger.child({}, { level: 'error' }),
+  });
+  const consumer = ops.kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: config.worker.kafka.maxWaitMs,
+    sessionTimeout: config.worker.kafka.sessionTimeoutMs,
+  });
+  let finish!: () => void;
+  let fail!: (error: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        const key = partitionKey(batch.topic, batch.partition);
+        try {
+          const size = config.worker.processing.maxEventsPerWrite;
+          for (let start = 0; start < batch.messages.length; start += size) {
+            if (!isRunning() || isStale() || abort.signal.aborted) return;
+            const chunk = batch.messages.slice(start, start + size);
+            const result = await processor.process(chunk, {
+              topic: batch.topic,
+              logicalTopic: ops.logical(batch.topic),
+              partition: batch.partition,
+              keepGoing: () => isRunning() && !isStale() && !abort.signal.aborted,
+            });
+            if (result.status === 'stopped') return;
+            const next = Number(chunk[chunk.length - 1]!.offset) + 1;
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
+            await heartbeat();
+            records += chunk.length;
+            options.progress?.update(records);
+            await options.onChunk?.();
+            if (next >= (options.targets.get(key) ?? 0)) open.delete(key);
+            if (open.size === 0) {
+              finish();
+              return;
+            }
+          }
+        } catch (error) {
+          abort.abort();
+          fail(error);
+        }
+      },
+    });
+    await finished;
+  } catch (error) {
+    if (error instanceof Error && error.name.startsWith('KafkaJS')) throw toKafkaError(error, options.label);
+    throw error;
+  } finally {
+    abort.abort();
+    options.progress?.finish();
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return records;
+}
+
+/** The end offsets of the worker's topics now, as targets. */
+async function endsNow(ops: OpsContext, topics: readonly string[]): Promise<Map<string, number>> {
+  return new Map((await fetchRanges(ops.admin, topics)).map((r) => [partitionKey(r.topic, r.partition), r.high]));
+}
+
+/**
+ * Renames the live collection aside and the shadow in its place. Without an atomic
+ * `dropTarget` (FerretDB v1 has none) this is two renames; a live worker that writes in
+ * between recreates the collection by name, which is dropped and the rename retried:
+ * whatever it wrote there is below the swap's end offsets, which the catch-up applies.
+ * Idempotent: a rerun after a crash in the middle finishes it.
+ */
+async function swap(db: Db, lock: RebuildLock, live: string, hook?: RebuildHook): Promise<void> {
+  const admin = db.admin();
+  const ns = (name: string) => `${db.databaseName}.${name}`;
+  for (let attempt = 1; ; attempt++) {
+    const shadowThere = await collectionExists(db, lock.shadow);
+    if (!shadowThere) return; // renamed in already
+    if ((await collectionExists(db, live)) && !(await collectionExists(db, lock.old)))
+      await admin.command({ renameCollection: ns(live), to: ns(lock.old) });
+    await hook?.('between-renames');
+    try {
+      await admin.command({ renameCollection: ns(lock.shadow), to: ns(live) });
+      return;
+    } catch (error) {
+      const code = error instanceof MongoServerError ? error.code : undefined;
+      if (code === NAMESPACE_NOT_FOUND) return;
+      if (code !== NAMESPACE_EXISTS || attempt >= 10) throw error;
+      // The live worker recreated the collection between the renames: what it wrote is re-derived.
+      await db.collection(live).drop();
+    }
+  }
+}
+
+/** Rebuilds the worker's read model; see the module comment. */
+export async function rebuildProjection(
+  ops: OpsContext,
+  worker: AnyWorker,
+  options: RebuildOptions,
+): Promise<RebuildReport> {
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
+  const live = projection.collection;
+  const topics = worker.topics.map((t) => ops.physical(t));
+  const stamp = timestamp(started);
+  const { lock: acquired, resumed } = await acquireLock(
+    ops.db,
+    {
+      _id: live,
+      shadow: `${live}__rebuild_${stamp}`,
+      old: `${live}__old_${stamp}`,
+      group: ops.physical(`${worker.group}.rebuild.${stamp}`),
+      stage: 'building',
+      startedAt: started,
+      owner: `${hostname()}:${process.pid}`,
+      heartbeatAt: started,
+    },
+    options.staleLockMs ?? 30_000,
+  );
+  let lock = acquired;
+  const heartbeat = setInterval(() => {
+    void ops.db
+      .collection<RebuildLock>(REBUILD_LOCKS)
+      .updateOne({ _id: live, owner: lock.owner }, { $set: { heartbeatAt: now() } })
+      .catch(() => undefined);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  const deadLetters: Message[] = [];
+  let records = 0;
+  const openStore = (collection: string) =>
+    openVersionedStore({
+      url: ops.config.store.url,
+      database: ops.config.store.database,
+      appName: OPS_APP,
+      projection: { ...projection, collection },
+      logger: ops.logger,
+      maxConflictRounds: ops.config.store.maxConflictRounds,
+      readConcern: ops.config.store.readConcern,
+      writeConcern: ops.config.store.writeConcern,
+    });
+  let swapped = false;
+  try {
+    if (lock.stage === 'building') {
+      // The shadow gets the same indexes when the store opens it.
+      const store = await openStore(lock.shadow);
+      try {
+        await options.hook?.('building');
+        // Two passes: to the end as it was at the start, then to the end as it is then.
+        for (const pass of [1, 2]) {
+          records += await consumeUntil(ops, {
+            groupId: lock.group,
+            topics,
+            sink: store.sink,
+            targets: await endsNow(ops, topics),
+            deadLetters,
+            progress: options.progress,
+            label: `rebuild ${live} into ${lock.shadow}${pass === 2 ? ' (catching up)' : ''}`,
+          });
+        }
+      } finally {
+        await store.close();
+      }
+      await options.hook?.('built');
+      if (options.dryRun) {
+        await ops.db.collection<RebuildLock>(REBUILD_LOCKS).deleteOne({ _id: live });
+        return report(false);
+      }
+      lock = await setStage(ops.db, lock, 'swapping');
+    }
+    if (lock.stage === 'swapping') {
+      await swap(ops.db, lock, live, options.hook);
+      swapped = true;
+      const swapEnds = (await fetchRanges(ops.admin, topics)).map((r) => ({
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.high,
+      }));
+      lock = await setStage(ops.db, lock, 'catching-up', { swapEnds });
+      await options.hook?.('swapped');
+    }
+    // Catching up in the live collection (the former shadow) past every record that existed at the swap.
+    swapped = true;
+    const store = await openStore(live);
+    try {
+      records += await consumeUntil(ops, {
+        groupId: lock.group,
+        topics,
+        sink: store.sink,
+        targets: new Map((lock.swapEnds ?? []).map((e) => [partitionKey(e.topic, e.partition), e.offset])),
+        deadLetters,
+        progress: options.progress,
+        label: `rebuild ${live}: after the swap, past every record that existed then`,
+      });
+    } finally {
+      await store.close();
+    }
+    await options.hook?.('caught-up');
+    if (!options.keepOld && (await collectionExists(ops.db, lock.old))) await ops.db.collection(lock.old).drop();
+    await ops.admin.deleteGroups([lock.group]).catch(() => undefined);
+    await ops.db.collection<RebuildLock>(REBUILD_LOCKS).deleteOne({ _id: live });
+    return report(true);
+  } finally {
+    // A failure leaves the lock as it is: its heartbeat goes stale, and a rerun resumes.
+    clearInterval(heartbeat);
+  }
+
+  async function countDocuments(collection: string): Promise<number> {
+    return ops.db.collection(collection).countDocuments();
+  }
+
+  async function report(done: boolean): Promise<RebuildReport> {
+    const byReason: Record<string, number> = {};
+    for (const m of deadLetters) {
+      const reason = String(m.headers?.[DEAD_LETTER_HEADERS.reason]);
+      byReason[reason] = (byReason[reason] ?? 0) + 1;
+    }
+    return {
+      projection: projection.name,
+      collection: live,
+      shadow: lock.shadow,
+      group: lock.group,
+      resumed,
+      swapped: done && swapped,
+      dryRun: options.dryRun,
+      keptOld: done && options.keepOld ? lock.old : undefined,
+      records,
+      documents: await countDocuments(done ? live : lock.shadow),
+      deadLetters: deadLetters.length,
+      deadLettersByReason: byReason,
+      deadLetterOrigins: deadLetters.map(
+        (m) =>
+          `${String(m.headers?.[DEAD_LETTER_HEADERS.originalTopic])}/${String(m.headers?.[DEAD_LETTER_HEADERS.originalPartition])}@${String(m.headers?.[DEAD_LETTER_HEADERS.originalOffset])} ${String(m.headers?.[DEAD_LETTER_HEADERS.reason])}`,
+      ),
+      seconds: (now().getTime() - started.getTime()) / 1000,
+    };
+  }
+}
+
+/** The rebuild's summary as text. */
+export function formatRebuildReport(r: RebuildReport): string {
+  const lines = [
+    `rebuild ${r.projection}${r.resumed ? ' (resumed)' : ''}: ${r.records.toLocaleString('en')} records consumed with group ${r.group} in ${r.seconds.toFixed(1)} s`,
+    r.dryRun
+      ? `dry run: ${r.shadow} built (${r.documents} documents), not swapped; drop it with db.${r.shadow}.drop()`
+      : `${r.shadow} swapped in as ${r.collection} (${r.documents} documents); former collection ${r.keptOld ? `kept as ${r.keptOld}` : 'dropped'}`,
+    `dead letters not produced: ${r.deadLetters}${
+      r.deadLetters > 0
+        ? ` (${Object.entries(r.deadLettersByReason)
+            .map(([reason, n]) => `${reason} ${n}`)
+            .join(', ')})`
+        : ''
+    }`,
+    ...r.deadLetterOrigins.slice(0, 20).map((o) => `  ${o}`),
+  ];
+  if (r.deadLetterOrigins.length > 20)
+    lines.push(`  … ${r.deadLetterOrigins.length - 20} more (--json lists them all)`);
+  return lines.join('\n');
+}
+
+/** The `rebuild` command. */
+export const runRebuild: CommandRunner<'rebuild'> = async (command, { ops, progress }) => {
+  try {
+    const report = await rebuildProjection(ops, command.worker, {
+      dryRun: command.dryRun,
+      keepOld: command.keepOld,
+      progress,
+    });
+    return { exitCode: 0, text: formatRebuildReport(report), summary: { ...report } };
+  } catch (error) {
+    if (!(error instanceof RebuildRefused)) throw error;
+    return { exitCode: 1, text: `rebuild refused: ${error.message}`, summary: { refused: error.message } };
+  }
+};

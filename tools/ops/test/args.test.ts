@@ -1,0 +1,70 @@
+import { USER_CARDS_WORKER, FEED_BUILDER_WORKER } from '@sc/read-models';
+import { UsageError, parseOpsArgs } from '../src/args';
+
+describe('parseOpsArgs', () => {
+  it('reads each command with its projection and options', () => {
+    expect(parseOpsArgs([])).toEqual({ command: { name: 'help' }, json: false });
+    expect(parseOpsArgs(['status', '--json'])).toEqual({ command: { name: 'status' }, json: true });
+    expect(parseOpsArgs(['verify', 'user_cards', '--show', '3'])).toEqual({
+      command: { name: 'verify', worker: USER_CARDS_WORKER, show: 3 },
+      json: false,
+    });
+    expect(parseOpsArgs(['rebuild', 'feed-builder-worker', '--dry-run']).command).toEqual({
+      name: 'rebuild',
+      worker: FEED_BUILDER_WORKER,
+      dryRun: true,
+      keepOld: false,
+    });
+    expect(parseOpsArgs(['dlq', 'list', 'sc-proj-user-cards']).command).toEqual({
+      name: 'dlq-list',
+      worker: USER_CARDS_WORKER,
+    });
+    expect(parseOpsArgs(['dlq', 'show', 'user_cards', '--reason', 'missing_entity']).command).toEqual({
+      name: 'dlq-show',
+      worker: USER_CARDS_WORKER,
+      reason: 'missing_entity',
+      limit: 20,
+    });
+    expect(
+      parseOpsArgs([
+        'dlq',
+        'replay',
+        'user_cards',
+        '--reason',
+        'handler_error',
+        '--event-type',
+        'user.verified',
+        '--since',
+        '2026-11-28T06:00:00Z',
+        '--max-records',
+        '5',
+      ]).command,
+    ).toEqual({
+      name: 'dlq-replay',
+      worker: USER_CARDS_WORKER,
+      selection: { reason: 'handler_error', eventType: 'user.verified', since: new Date('2026-11-28T06:00:00Z') },
+      maxRecords: 5,
+    });
+  });
+
+  it.each([
+    [['explode'], /unknown command "explode"/],
+    [['verify'], /a projection is required/],
+    [['verify', 'nope'], /unknown projection "nope": one of user_cards, feed_items, order_summaries/],
+    [['verify', 'user_cards', 'extra'], /unexpected argument extra/],
+    [['status', '--dry-run'], /--dry-run does not apply to status/],
+    [['verify', 'user_cards', '--bogus'], /unknown option --bogus/],
+    [['verify', 'user_cards', '--show', '0'], /--show must be a whole number ≥ 1/],
+    [['dlq', 'show', 'user_cards'], /dlq show needs --reason R/],
+    [['dlq', 'show', 'user_cards', '--reason', 'oops'], /unknown reason "oops"/],
+    [['dlq', 'replay', 'user_cards', '--reason'], /--reason needs a value/],
+    [
+      ['dlq', 'replay', 'user_cards', '--reason', 'handler_error', '--since', 'yesterday'],
+      /--since must be an ISO time/,
+    ],
+    [['dlq', 'purge', 'user_cards'], /dlq needs list, show or replay \(got "purge"\)/],
+  ])('refuses %j with a usage error', (argv, message) => {
+    expect(() => parseOpsArgs(argv)).toThrow(UsageError);
+    expect(() => parseOpsArgs(argv)).toThrow(message);
+  });
+});

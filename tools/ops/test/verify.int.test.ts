@@ -1,0 +1,97 @@
+import { USER_CARDS_WORKER } from '@sc/read-models';
+import { DEFAULT_STREAM, createEndToEndWorld, startWorkerProcess } from '@sc/testing';
+import type { EndToEndWorld, WorkerProcess } from '@sc/testing';
+import { runOpsForTest } from './ops-run';
+
+// The user-cards worker (the built bundle) consumes a small stream to lag 0; `verify`
+// must find the collection exact, then exactly the damage done on purpose.
+describe('ops verify against the real broker and store', () => {
+  let world: EndToEndWorld;
+  let worker: WorkerProcess | undefined;
+  const collection = () => world.db.collection(USER_CARDS_WORKER.projection.collection);
+
+  beforeAll(async () => {
+    world = await createEndToEndWorld(USER_CARDS_WORKER, {
+      seed: 31,
+      ...DEFAULT_STREAM,
+      users: 120,
+      posts: 0,
+      promotions: 0,
+      orders: 0,
+    });
+    await world.produce(world.records);
+    worker = startWorkerProcess(USER_CARDS_WORKER.app, world.env);
+    await world.waitForLagZero();
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    worker = undefined;
+  });
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    await world?.close();
+  });
+
+  it('passes on the model the worker built, and leaves out what the group has not consumed', async () => {
+    const documents = await collection().countDocuments();
+    // A record the stopped worker has not consumed: the last event produced again.
+    const last = world.records.filter((r) => r.kind === 'event').slice(-1);
+    await world.produce(last);
+    const run = await runOpsForTest(['verify', 'user_cards', '--json'], world.env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.json).toMatchObject({
+      command: 'verify',
+      exitCode: 0,
+      checked: documents - 1,
+      equal: documents - 1,
+      missing: 0,
+      extra: 0,
+      different: 0,
+      notYetConsumed: 1,
+      records: world.records.length + 1,
+      differences: [],
+    });
+    const text = await runOpsForTest(['verify', 'user_cards'], world.env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/documents checked \d+: equal \d+, missing 0, extra 0, different 0; not compared 1/);
+    expect(text.stdout).toMatch(/^OK: the collection is what its events give$/m);
+  });
+
+  it('reports exactly a changed, a deleted and an added document, field by field', async () => {
+    const docs = await collection()
+      .find({ status: 'active' }, { projection: { _id: 0 } })
+      .sort({ user_id: 1 })
+      .limit(2)
+      .toArray();
+    const [changed, deleted] = docs as unknown as [Record<string, unknown>, Record<string, unknown>];
+    await collection().updateOne(
+      { user_id: changed['user_id'] },
+      { $set: { display_name: 'Tampered', follower_count: -1 } },
+    );
+    await collection().deleteOne({ user_id: deleted['user_id'] });
+    await collection().insertOne({ ...deleted, user_id: 'usr_made_up', last_event_id: 'evt_made_up' });
+
+    const run = await runOpsForTest(['verify', 'user_cards', '--json'], world.env);
+    expect(run.code).toBe(1);
+    expect(run.json).toMatchObject({ exitCode: 1, missing: 1, extra: 1, different: 1 });
+    const differences = run.json['differences'] as Record<string, unknown>[];
+    expect(differences.map((d) => [d['kind'], d['key']]).sort()).toEqual(
+      [
+        ['different', changed['user_id']],
+        ['extra', 'usr_made_up'],
+        ['missing', deleted['user_id']],
+      ].sort(),
+    );
+    expect(differences.find((d) => d['kind'] === 'different')!['fields']).toEqual([
+      { path: 'display_name', expected: changed['display_name'], actual: 'Tampered' },
+      { path: 'follower_count', expected: changed['follower_count'], actual: -1 },
+    ]);
+
+    const text = await runOpsForTest(['verify', 'user_cards'], world.env);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(
+      `display_name: events give ${JSON.stringify(changed['display_name'])}, collection has "Tampered"`,
+    );
+    expect(text.stdout).toMatch(/^DIFFERENT: 3 documents differ$/m);
+  });
+});
