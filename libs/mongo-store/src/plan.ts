@@ -159,6 +159,8 @@ export function planCommands<TWrite extends PlannedWrite<unknown, unknown>>(
  */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // The driver writes an undefined field as null (ignoreUndefined is off).
+  if (a == null && b == null) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (a instanceof Date || b instanceof Date)
     return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
@@ -175,7 +177,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /**
  * The update that turns `previous` into `next`: `$set` of the top-level fields whose
- * value changed or that are new, `$unset` of those `next` no longer has. Top-level is
+ * value changed or that are new, `$unset` of those `next` no longer has. An undefined
+ * field is null, as the driver writes it in a whole document. Top-level is
  * enough: a fold rewrites a nested value as a whole, and a `$set` of it stays small.
  */
 export function fieldChanges(previous: object, next: object): Document {
@@ -183,9 +186,9 @@ export function fieldChanges(previous: object, next: object): Document {
   const after = next as Readonly<Record<string, unknown>>;
   const set: Document = {};
   for (const [field, value] of Object.entries(after))
-    if (value !== undefined && !sameValue(before[field], value)) set[field] = value;
+    if (!Object.hasOwn(before, field) || !sameValue(before[field], value)) set[field] = value ?? null;
   const unset: Document = {};
-  for (const field of Object.keys(before)) if (field !== '_id' && after[field] === undefined) unset[field] = '';
+  for (const field of Object.keys(before)) if (field !== '_id' && !Object.hasOwn(after, field)) unset[field] = '';
   return Object.keys(unset).length === 0 ? { $set: set } : { $set: set, $unset: unset };
 }
 

@@ -3,6 +3,7 @@
 // and ./open puts the two together for a worker.
 import type { Collection, Db, Document, ReadConcernLevel, W } from 'mongodb';
 import type { Logger } from '@sc/service-kit';
+import { isRejection } from '@sc/projection-core';
 import type {
   ApplyOptions,
   ApplyResult,
@@ -13,6 +14,7 @@ import type {
   VersionedEvent,
 } from '@sc/projection-core';
 import { DUPLICATE_KEY, StoreError, documentCausedWriteErrors, driverDocumentSizeLimit, toStoreError } from './errors';
+import { DocumentCache } from './document-cache';
 import { ensureIndexes } from './indexes';
 import {
   MAX_BSON_OBJECT_SIZE,
@@ -29,7 +31,7 @@ import {
   rejectionsOf,
   statementBytes,
 } from './plan';
-import type { EventGroup, PlannedWrite } from './plan';
+import type { EventGroup, PlannedWrite, RoundPlan } from './plan';
 
 /** Figures of one {@link VersionedStore.applyBatch} call: the sink's, and counts. */
 export interface BatchResult extends ApplyResult {
@@ -81,6 +83,12 @@ export interface VersionedStoreOptions<TEvent extends VersionedEvent, TDoc exten
   readonly keyLookup?: KeyLookup;
   /** Equality reads in flight at once in `per-key` mode. Default 8. */
   readonly maxConcurrentReads?: number;
+  /**
+   * Documents kept from the last reads and acknowledged writes ({@link DocumentCache}),
+   * so that a round reads only what it cannot guess (see `planFirstRound`). Default
+   * 10,000; 0 reads every document of every batch first.
+   */
+  readonly cachedDocuments?: number;
   /** Read concern of the reads that decide stale or applied. Default `majority`. */
   readonly readConcern?: ReadConcernLevel;
   /** Write concern of the writes. Default `majority`: a write a failover rolls back is never acknowledged. */
@@ -92,6 +100,9 @@ export type KeyLookup = 'batched' | 'per-key';
 
 /** Default of {@link VersionedStoreOptions.maxConcurrentReads}. */
 const DEFAULT_MAX_CONCURRENT_READS = 8;
+
+/** Default of {@link VersionedStoreOptions.cachedDocuments}. */
+export const DEFAULT_CACHED_DOCUMENTS = 10_000;
 
 /** Default of {@link VersionedStoreOptions.maxConflictRounds}. */
 const DEFAULT_MAX_CONFLICT_ROUNDS = 5;
@@ -116,6 +127,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
   const maxUpdates = options.maxUpdatesPerCommand ?? Number.POSITIVE_INFINITY;
   const perKey = options.keyLookup === 'per-key';
   const maxConcurrentReads = options.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS;
+  const cache = new DocumentCache<TDoc>(options.cachedDocuments ?? DEFAULT_CACHED_DOCUMENTS);
   const collection = db.collection<Document>(projection.collection, {
     readConcern: { level: options.readConcern ?? 'majority' },
     writeConcern: { w: options.writeConcern ?? 'majority' },
@@ -156,13 +168,54 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
   ): Promise<{ readonly documents: Map<string, TDoc>; readonly commands: number }> {
     try {
       const docs = perKey ? await readPerKey(groups) : await readBatched(groups);
-      return {
-        documents: new Map(docs.map((doc) => [keyString(keyFields, doc), doc as unknown as TDoc])),
-        commands: perKey ? groups.length : 1,
-      };
+      const documents = new Map(docs.map((doc) => [keyString(keyFields, doc), doc as unknown as TDoc]));
+      for (const group of groups) {
+        const document = documents.get(group.id);
+        if (document === undefined) cache.delete(group.id);
+        else cache.set(group.id, document);
+      }
+      return { documents, commands: perKey ? groups.length : 1 };
     } catch (error) {
       throw toStoreError(error, `find in ${projection.collection}`, context);
     }
+  }
+
+  /**
+   * The first round's plan, reading only what it must. A group is folded on the
+   * document the cache holds, or on none when the cache holds nothing for it: a group
+   * that starts with its entity's creation then plans an insert, which the unique key
+   * index turns into a lost race (and a read) if the document exists after all. A group
+   * whose fold rejects an event is read and folded again: a rejection goes out as a dead
+   * letter before any write could show that the guess was wrong, so it must come from
+   * the collection's document.
+   */
+  async function planFirstRound(
+    groups: readonly EventGroup<TEvent>[],
+  ): Promise<{ readonly plan: RoundPlan<TEvent, TDoc>; readonly commands: number }> {
+    if (cache.capacity === 0) {
+      const read = await readDocuments(groups);
+      return { plan: planRound(projection, groups, read.documents), commands: read.commands };
+    }
+    const held = new Map<string, TDoc>();
+    for (const group of groups) {
+      const document = cache.get(group.id);
+      if (document !== undefined) held.set(group.id, document);
+    }
+    const guessed = planRound(projection, groups, held);
+    const doubtful = new Set(
+      [...guessed.folds].filter(([, fold]) => fold.outcomes.some(isRejection)).map(([id]) => id),
+    );
+    if (doubtful.size === 0) return { plan: guessed, commands: 0 };
+    const toRead = groups.filter((g) => doubtful.has(g.id));
+    const read = await readDocuments(toRead);
+    const readPlan = planRound(projection, toRead, read.documents);
+    return {
+      plan: {
+        folds: new Map([...[...guessed.folds].filter(([id]) => !doubtful.has(id)), ...readPlan.folds]),
+        writes: [...guessed.writes.filter((w) => !doubtful.has(w.group.id)), ...readPlan.writes],
+      },
+      commands: read.commands,
+    };
   }
 
   /** STORE_REJECTED for a document the driver would refuse as too large, naming its key. */
@@ -252,17 +305,22 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
             },
           );
         }
-        const read = await readDocuments(pending);
-        const current = read.documents;
-        commands += read.commands;
-        if (round > 0) {
+        let plan: RoundPlan<TEvent, TDoc>;
+        if (round === 0) {
+          const first = await planFirstRound(pending);
+          plan = first.plan;
+          commands += first.commands;
+        } else {
+          const read = await readDocuments(pending);
+          const current = read.documents;
+          commands += read.commands;
           // Writes of the last round that went through show up as the version we planned.
           const lost = unconfirmed.filter((w) => !hasLanded(w, current.get(w.group.id)));
           written += unconfirmed.length - lost.length;
           conflicts += lost.length;
           pending = lost.map((w) => w.group);
+          plan = planRound(projection, pending, current);
         }
-        const plan = planRound(projection, pending, current);
         folds = new Map([...folds, ...plan.folds]);
         if (plan.writes.length === 0) break;
         // Before the dead letters of this round go out: a batch the driver would refuse
@@ -273,9 +331,12 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         const result = await write(plan.writes);
         commands += result.commands;
         if (result.complete) {
+          for (const w of plan.writes) cache.set(w.group.id, w.document);
           written += plan.writes.length;
           break;
         }
+        // Which of them landed is only known by reading them again.
+        for (const w of plan.writes) cache.delete(w.group.id);
         unconfirmed = plan.writes;
         pending = plan.writes.map((w) => w.group);
         logger.debug(

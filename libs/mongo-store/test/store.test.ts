@@ -129,7 +129,13 @@ describe.each<KeyLookup>(['batched', 'per-key'])('apply loop, %s reads', (keyLoo
 
   it('dead-letters the rejections before the one write, and stores the positions', async () => {
     const memory = memoryDb();
-    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, keyLookup });
+    const store = createVersionedStore({
+      db: memory.db,
+      projection: counterProjection,
+      logger,
+      keyLookup,
+      cachedDocuments: 0,
+    });
     const orphan = counterEvents(1, 2, 'orphan')[1]!;
     const events = [orphan, ...counterEvents(2, 2)];
     const positions = events.map((_, i) => at(10 + i));
@@ -158,7 +164,13 @@ describe.each<KeyLookup>(['batched', 'per-key'])('apply loop, %s reads', (keyLoo
 
   it('after a lost race counts the writes that landed, re-folds the others, and dead-letters again first', async () => {
     const memory = memoryDb();
-    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, keyLookup });
+    const store = createVersionedStore({
+      db: memory.db,
+      projection: counterProjection,
+      logger,
+      keyLookup,
+      cachedDocuments: 0,
+    });
     await store.applyBatch(counterEvents(2, 1));
     memory.steps.length = 0;
 
@@ -199,7 +211,13 @@ describe.each<KeyLookup>(['batched', 'per-key'])('apply loop, %s reads', (keyLoo
 
   it('re-folds a lost insert race (duplicate key) onto the rival document', async () => {
     const memory = memoryDb();
-    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, keyLookup });
+    const store = createVersionedStore({
+      db: memory.db,
+      projection: counterProjection,
+      logger,
+      keyLookup,
+      cachedDocuments: 0,
+    });
     const events = counterEvents(1, 2);
     memory.setRival(() => memory.documents.set('c0', { ...folded(events.slice(0, 1)) }));
     const result = await store.applyBatch(events);
@@ -209,7 +227,13 @@ describe.each<KeyLookup>(['batched', 'per-key'])('apply loop, %s reads', (keyLoo
 
   it('writes nothing, and calls no hook, when every event is stale', async () => {
     const memory = memoryDb();
-    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, keyLookup });
+    const store = createVersionedStore({
+      db: memory.db,
+      projection: counterProjection,
+      logger,
+      keyLookup,
+      cachedDocuments: 0,
+    });
     await store.applyBatch(counterEvents(3, 2));
     memory.steps.length = 0;
     const beforeWrite = jest.fn(async () => undefined);
@@ -217,6 +241,93 @@ describe.each<KeyLookup>(['batched', 'per-key'])('apply loop, %s reads', (keyLoo
     expect(result).toMatchObject({ applied: 0, stale: 6, written: 0, commands: reads(3) });
     expect(beforeWrite).not.toHaveBeenCalled();
     expect(memory.steps).toEqual([{ read: ['c0', 'c1', 'c2'] }]);
+  });
+});
+
+describe('the documents it holds', () => {
+  /** The counter projection that rejects an event whose predecessor it has not folded: it sees a document that is behind. */
+  const contiguous: ProjectionDefinition<CounterEvent, Counter> = {
+    ...counterProjection,
+    evolve: (doc, event) =>
+      doc !== null && !doc.applied.includes(event.entity_version - 1)
+        ? { rejection: 'unknown_item', detail: `v${event.entity_version - 1} not folded` }
+        : evolveCounter(doc, event),
+  };
+
+  it('reads nothing it can guess: documents it wrote last, and creations (inserted as new)', async () => {
+    const memory = memoryDb();
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    await store.applyBatch(counterEvents(2, 1));
+    memory.steps.length = 0;
+    const events = [...counterEvents(2, 2).filter((e) => e.entity_version === 2), ...counterEvents(1, 1, 'new')];
+    const result = await store.applyBatch(events);
+    expect(memory.steps.map((s) => Object.keys(s)[0])).toEqual(['write', 'write']);
+    expect(result).toMatchObject({ applied: 3, written: 3, commands: 2 });
+    expect(memory.documents.get('c1')).toEqual(folded(counterEvents(2, 2).filter((e) => e.entity_id === 'c1')));
+  });
+
+  it('writes guarded by a document another writer moved on lose, and the loop re-reads and re-folds', async () => {
+    const memory = memoryDb();
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    await store.applyBatch(counterEvents(1, 1));
+    // Another writer (an instance that held the partition meanwhile) applied v2.
+    memory.documents.set('c0', { ...folded(counterEvents(1, 2)) });
+    const result = await store.applyBatch(counterEvents(1, 3).slice(1));
+    expect(result).toMatchObject({ outcomes: ['stale', 'applied'], conflicts: 1, written: 1 });
+    expect(memory.documents.get('c0')).toEqual(folded(counterEvents(1, 3)));
+  });
+
+  it('never dead-letters on a document it holds: a rejection is confirmed on the collection first', async () => {
+    const memory = memoryDb();
+    const store = createVersionedStore({ db: memory.db, projection: contiguous, logger });
+    await store.applyBatch(counterEvents(1, 1));
+    memory.documents.set('c0', { ...folded(counterEvents(1, 2)) });
+    const beforeWrite = jest.fn(async (_rejected: readonly IndexedRejection[]) => undefined);
+    const result = await store.applyBatch([counterEvents(1, 3)[2]!], { beforeWrite });
+    expect(result.outcomes).toEqual(['applied']);
+    expect(beforeWrite.mock.calls).toEqual([[[]]]);
+    expect(memory.documents.get('c0')).toEqual(folded(counterEvents(1, 3)));
+
+    // The same without the cache's doubt would have dead-lettered v3: the rule itself rejects on the stale copy.
+    expect(isRejection(contiguous.evolve(folded(counterEvents(1, 1)), counterEvents(1, 3)[2]!))).toBe(true);
+  });
+
+  it('reads a document it does not hold when the guess of none rejects an event', async () => {
+    const memory = memoryDb();
+    memory.documents.set('c0', { ...folded(counterEvents(1, 1)) });
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    const beforeWrite = jest.fn(async (_rejected: readonly IndexedRejection[]) => undefined);
+    // v2 without its creation: on no document it is missing_entity, on the collection's it applies.
+    const result = await store.applyBatch([counterEvents(1, 2)[1]!], { beforeWrite });
+    expect(memory.steps.map((s) => Object.keys(s)[0])).toEqual(['read', 'write']);
+    expect(result.outcomes).toEqual(['applied']);
+    expect(beforeWrite.mock.calls).toEqual([[[]]]);
+  });
+
+  it('a creation guessed new whose document exists loses its insert, is read, and turns out stale', async () => {
+    const memory = memoryDb();
+    memory.documents.set('c0', { ...folded(counterEvents(1, 2)) });
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    const result = await store.applyBatch(counterEvents(1, 3));
+    expect(memory.steps.map((s) => Object.keys(s)[0])).toEqual(['write', 'read', 'write']);
+    expect(result).toMatchObject({ outcomes: ['stale', 'stale', 'applied'], conflicts: 1, written: 1 });
+    expect(memory.documents.get('c0')).toEqual(folded(counterEvents(1, 3)));
+  });
+
+  it('keeps at most its capacity, and nothing with capacity 0', async () => {
+    const memory = memoryDb();
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, cachedDocuments: 2 });
+    await store.applyBatch(counterEvents(3, 1));
+    memory.steps.length = 0;
+    const secondVersions = counterEvents(3, 2).filter((e) => e.entity_version === 2);
+    await store.applyBatch(secondVersions);
+    // c0 was dropped (least recently used): only it is read (v2 on no document would be missing_entity).
+    expect(memory.steps[0]).toEqual({ read: ['c0'] });
+
+    const none = memoryDb();
+    const uncached = createVersionedStore({ db: none.db, projection: counterProjection, logger, cachedDocuments: 0 });
+    await uncached.applyBatch(counterEvents(3, 1));
+    expect(none.steps[0]).toEqual({ read: ['c0', 'c1', 'c2'] });
   });
 });
 
@@ -239,7 +350,8 @@ describe('documents of 16 MiB or more', () => {
     expect((error as StoreError).context['bytes']).toBeGreaterThanOrEqual(MAX_BSON_OBJECT_SIZE);
     expect((error as Error).message).toContain('{"counter_id":"big0"}');
     expect(beforeWrite).not.toHaveBeenCalled();
-    expect(memory.steps.map((s) => Object.keys(s)[0])).toEqual(['read']);
+    // Creations are guessed new, so nothing was read either.
+    expect(memory.steps).toEqual([]);
   });
 
   it('are written when just under the limit', async () => {

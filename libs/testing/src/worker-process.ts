@@ -29,9 +29,16 @@ function isPortNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 65_535;
 }
 
-/** Starts `node <bundle>` with the given environment on top of KAFKA_BROKERS and MONGO_URL. */
-export function startWorkerProcess(app: string, env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [bundlePath(app)], {
+/**
+ * Starts `node [nodeArgs] <bundle>` with the given environment on top of KAFKA_BROKERS
+ * and MONGO_URL (`nodeArgs`: e.g. `--cpu-prof`, which NODE_OPTIONS does not accept).
+ */
+export function startWorkerProcess(
+  app: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): WorkerProcess {
+  const child = spawn(process.execPath, [...nodeArgs, bundlePath(app)], {
     env: {
       PATH: process.env['PATH'] ?? '',
       KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',

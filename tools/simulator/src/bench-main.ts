@@ -15,6 +15,7 @@ const USAGE = `usage: npm run bench -- [--scale N] [--sizes N,N,…] [--naive-re
   --naive-records N  records the naive baseline (find, compare, write per event) folds per size; 0 skips it (default 1500)
   --projections …    which workers to measure (default all three)
   --out FILE         where the JSON report goes (default dist/bench/bench-<date>.json)
+  --cpu-prof DIR     each worker run writes a V8 CPU profile into DIR (node --cpu-prof)
 environment: KAFKA_BROKERS, MONGO_URL (default: the local infrastructure); the worker bundles must be built`;
 
 async function main(): Promise<number> {
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
       'naive-records': { type: 'string', default: '1500' },
       projections: { type: 'string' },
       out: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -48,6 +50,7 @@ async function main(): Promise<number> {
     sizes: values.sizes.split(',').map((size) => count('sizes', size)),
     naiveRecords: count('naive-records', values['naive-records']),
     ...(projections && { projections }),
+    ...(values['cpu-prof'] !== undefined && { cpuProfileDir: resolve(values['cpu-prof']) }),
     log: (line) => console.error(`[bench] ${line}`),
   });
   console.log(formatBenchReport(report));

@@ -36,6 +36,8 @@ export interface BenchOptions {
   readonly naiveRecords: number;
   readonly projections?: readonly string[];
   readonly seed?: number;
+  /** A folder: each worker run writes a V8 CPU profile there (`node --cpu-prof`). */
+  readonly cpuProfileDir?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -91,7 +93,12 @@ async function fillCollection(
 }
 
 /** Raw kafkajs consumption of `topics` with decoding only: the broker-side ceiling. */
-async function consumeCeiling(kafka: Kafka, topics: readonly string[], expected: number): Promise<RunFigures> {
+async function consumeCeiling(
+  kafka: Kafka,
+  prefix: string,
+  topics: readonly string[],
+  expected: number,
+): Promise<RunFigures> {
   const consumer = kafka.consumer({ groupId: `bench-ceiling-${Date.now().toString(36)}` });
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
@@ -117,6 +124,7 @@ async function consumeCeiling(kafka: Kafka, topics: readonly string[], expected:
 /** The seed's algorithm, literally: per record decode, find, compare the version, insert or replace. */
 async function naiveRun(
   kafka: Kafka,
+  prefix: string,
   topics: readonly string[],
   collection: Collection<Document>,
   p: Worker,
@@ -137,7 +145,7 @@ async function naiveRun(
     eachMessage: async ({ topic, message }) => {
       if (seen >= limit) return;
       first ??= process.hrtime.bigint();
-      const decoded = decodeRecord({ topic, key: message.key, value: message.value });
+      const decoded = decodeRecord({ topic: topic.slice(prefix.length), key: message.key, value: message.value });
       if (decoded.kind === 'event') {
         const event = decoded.event as unknown as VersionedEvent;
         const key = projection.keyOf(event);
@@ -187,9 +195,10 @@ async function workerRun(
   groupId: string,
   topics: readonly string[],
   records: number,
+  nodeArgs: readonly string[],
 ): Promise<RunFigures> {
   // `info`: the worker reports its probe port in an info line.
-  const worker = startWorkerProcess(p.app, { ...env, LOG_LEVEL: 'info' });
+  const worker = startWorkerProcess(p.app, { ...env, LOG_LEVEL: 'info' }, nodeArgs);
   const alive = (): void => {
     if (worker.child.exitCode !== null)
       throw new Error(`${p.app} exited (${worker.child.exitCode}): ${JSON.stringify(worker.logs.slice(-5))}`);
@@ -279,7 +288,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         await produce(producer, ns.prefix, records, topics);
         if (consume === undefined) {
           log(`${p.app}: ceilings`);
-          consume = await consumeCeiling(kafka, physical, records.length);
+          consume = await consumeCeiling(kafka, ns.prefix, physical, records.length);
           const ceilingCollection = db.collection(`ceiling_${p.projection.collection}`);
           await ensureIndexes(ceilingCollection, p.projection.indexes, silent);
           write = await timed(records.length, async () => {
@@ -304,12 +313,20 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           `${ns.prefix}${p.group}`,
           physical,
           records.length,
+          options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`],
         );
         let naive: RunFigures | undefined;
         if (options.naiveRecords > 0) {
           const naiveCollection = db.collection(`naive_${p.projection.collection}`);
           await fillCollection(naiveCollection, p, expected, documents);
-          naive = await naiveRun(kafka, physical, naiveCollection, p, Math.min(options.naiveRecords, records.length));
+          naive = await naiveRun(
+            kafka,
+            ns.prefix,
+            physical,
+            naiveCollection,
+            p,
+            Math.min(options.naiveRecords, records.length),
+          );
         }
         sizes.push({ documents, worker, ...(naive === undefined ? {} : { naive }) });
         log(`${p.app}: ${Math.round(worker.events / worker.seconds)} events/s at ${documents} documents`);
