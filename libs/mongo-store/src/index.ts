@@ -30,3 +30,5 @@ export type { MongoStoreConfig } from './config';
 export { mongoSinkAdapter } from './sink-opener';
 export { createStoreMetrics } from './metrics';
 export type { StoreMetrics } from './metrics';
+export { measureWriteVolume } from './write-volume';
+export type { WriteVolume } from './write-volume';

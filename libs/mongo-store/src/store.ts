@@ -235,10 +235,12 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
   /** Writes the planned documents; `complete` is false when any guarded write lost a race. */
   async function write(
     writes: readonly PlannedWrite<TEvent, TDoc>[],
-  ): Promise<{ complete: boolean; commands: number }> {
+  ): Promise<{ complete: boolean; commands: number; refusedInserts: ReadonlySet<PlannedWrite<TEvent, TDoc>> }> {
     const commands = planCommands(writes, maxUpdates);
     let acknowledged = 0;
     let lostRace = false;
+    /** Inserts the unique key index refused: certainly not written by this store, whatever is there now. */
+    const refusedInserts = new Set<PlannedWrite<TEvent, TDoc>>();
     for (const command of commands) {
       try {
         const operations = command.map((w) => operationOf(w, keyFields));
@@ -263,6 +265,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         const refused = writeErrors.find((e) => e.code !== DUPLICATE_KEY);
         if (refused === undefined) {
           // Lost insert races only: the version guard makes a re-read and re-fold safe.
+          for (const e of writeErrors) if (command[e.index] !== undefined) refusedInserts.add(command[e.index]!);
           lostRace = true;
           continue;
         }
@@ -273,7 +276,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         );
       }
     }
-    return { complete: !lostRace && acknowledged === writes.length, commands: commands.length };
+    return { complete: !lostRace && acknowledged === writes.length, commands: commands.length, refusedInserts };
   }
 
   return {
@@ -290,6 +293,8 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
       let pending: readonly EventGroup<TEvent>[] = groups;
       /** The writes of the last round, when not all of them were acknowledged. */
       let unconfirmed: readonly PlannedWrite<TEvent, TDoc>[] = [];
+      /** Of those, the inserts refused as duplicates: lost, even when an identical document is there. */
+      let refused: ReadonlySet<PlannedWrite<TEvent, TDoc>> = new Set();
       let commands = 0;
       let conflicts = 0;
       let written = 0;
@@ -315,7 +320,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
           const current = read.documents;
           commands += read.commands;
           // Writes of the last round that went through show up as the version we planned.
-          const lost = unconfirmed.filter((w) => !hasLanded(w, current.get(w.group.id)));
+          const lost = unconfirmed.filter((w) => refused.has(w) || !hasLanded(w, current.get(w.group.id)));
           written += unconfirmed.length - lost.length;
           conflicts += lost.length;
           pending = lost.map((w) => w.group);
@@ -338,6 +343,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         // Which of them landed is only known by reading them again.
         for (const w of plan.writes) cache.delete(w.group.id);
         unconfirmed = plan.writes;
+        refused = result.refusedInserts;
         pending = plan.writes.map((w) => w.group);
         logger.debug(
           { collection: projection.collection, round, documents: plan.writes.length },

@@ -314,6 +314,14 @@ describe('the documents it holds', () => {
     expect(memory.documents.get('c0')).toEqual(folded(counterEvents(1, 3)));
   });
 
+  it('a redelivered creation whose document is just what it would write is stale: its refused insert did not land', async () => {
+    const memory = memoryDb();
+    memory.documents.set('c0', { ...folded(counterEvents(1, 1)) });
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    const result = await store.applyBatch(counterEvents(1, 1));
+    expect(result).toMatchObject({ outcomes: ['stale'], applied: 0, stale: 1, written: 0, conflicts: 1 });
+  });
+
   it('keeps at most its capacity, and nothing with capacity 0', async () => {
     const memory = memoryDb();
     const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, cachedDocuments: 2 });

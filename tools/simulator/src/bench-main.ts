@@ -15,6 +15,8 @@ const USAGE = `usage: npm run bench -- [--scale N] [--sizes N,N,…] [--naive-re
   --naive-records N  records the naive baseline (find, compare, write per event) folds per size; 0 skips it (default 1500)
   --projections …    which workers to measure (default all three)
   --out FILE         where the JSON report goes (default dist/bench/bench-<date>.json)
+  --fresh-rate N     records/s of the freshness run (produce → visible in MongoDB, p50/p99); 0 skips it (default 1000)
+  --fresh-seconds S  how long the freshness run produces (default 10)
   --cpu-prof DIR     each worker run writes a V8 CPU profile into DIR (node --cpu-prof)
 environment: KAFKA_BROKERS, MONGO_URL (default: the local infrastructure); the worker bundles must be built`;
 
@@ -27,6 +29,8 @@ async function main(): Promise<number> {
       projections: { type: 'string' },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'fresh-rate': { type: 'string', default: '1000' },
+      'fresh-seconds': { type: 'string', default: '10' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -49,6 +53,8 @@ async function main(): Promise<number> {
     scale: count('scale', values.scale),
     sizes: values.sizes.split(',').map((size) => count('sizes', size)),
     naiveRecords: count('naive-records', values['naive-records']),
+    freshnessRate: count('fresh-rate', values['fresh-rate']),
+    freshnessSeconds: count('fresh-seconds', values['fresh-seconds']),
     ...(projections && { projections }),
     ...(values['cpu-prof'] !== undefined && { cpuProfileDir: resolve(values['cpu-prof']) }),
     log: (line) => console.error(`[bench] ${line}`),

@@ -23,6 +23,25 @@ export interface SizeFigures {
   readonly naive?: RunFigures;
 }
 
+/** Produce-to-visible latency at a fixed produce rate. */
+export interface FreshnessFigures {
+  /** Records produced per second. */
+  readonly rate: number;
+  /** Records sampled: produced, then polled for in MongoDB until their version shows. */
+  readonly samples: number;
+  /** Sampled records never visible within the wait (rejected ones, e.g.). */
+  readonly unseen: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** The `q` quantile (0..1) of `values` by nearest rank; 0 for none. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
 /** Everything `npm run bench` measured for one worker. */
 export interface WorkerBench {
   readonly worker: string;
@@ -34,6 +53,9 @@ export interface WorkerBench {
   /** Raw bulk inserts of the same final documents into an empty collection. */
   readonly writeCeiling: RunFigures;
   readonly sizes: readonly SizeFigures[];
+  readonly freshness?: FreshnessFigures;
+  /** Bytes of write statements per event, folded in chunks of 500: as sent, and as whole-document replaces. */
+  readonly bytesWritten?: { readonly perEvent: number; readonly perEventAsReplaces: number };
 }
 
 /** The whole report, as written to the JSON file. */
@@ -104,12 +126,14 @@ export function formatBenchReport(report: BenchReport): string {
     line(header),
     ...rows.map(line),
     '',
-    'ceilings (events/s)   consume+decode   bulk insert   growth (largest ÷ smallest size)',
+    'ceilings (events/s)   consume+decode   bulk insert   growth (largest ÷ smallest size)  bytes written/event (as replaces)  freshness p50 / p99 (ms)',
   ];
   for (const bench of report.workers) {
     const growth = growthRatio(bench);
+    const fresh = bench.freshness;
+    const bytes = bench.bytesWritten;
     lines.push(
-      `${bench.worker.padEnd(22)}${integer(rate(bench.consumeCeiling)).padStart(14)}${integer(rate(bench.writeCeiling)).padStart(14)}${(growth === undefined ? '–' : `${growth.toFixed(2)}×`).padStart(10)}`,
+      `${bench.worker.padEnd(22)}${integer(rate(bench.consumeCeiling)).padStart(14)}${integer(rate(bench.writeCeiling)).padStart(14)}${(growth === undefined ? '–' : `${growth.toFixed(2)}×`).padStart(10)}  ${(bytes === undefined ? '–' : `${integer(bytes.perEvent)} (${integer(bytes.perEventAsReplaces)})`).padStart(20)}  ${fresh === undefined ? '–' : `${integer(fresh.p50Ms)} / ${integer(fresh.p99Ms)} at ${integer(fresh.rate)}/s (${fresh.samples} samples${fresh.unseen > 0 ? `, ${fresh.unseen} unseen` : ''})`}`,
     );
   }
   return lines.join('\n');

@@ -13,12 +13,13 @@ import { decodeRecord } from '@sc/event-schemas';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream } from '@sc/event-simulator';
 import { provisionTopics, sumMetricSamples } from '@sc/kafka-runtime';
-import { describeServer, ensureIndexes } from '@sc/mongo-store';
+import { describeServer, ensureIndexes, measureWriteVolume } from '@sc/mongo-store';
 import { foldEvents } from '@sc/projection-core';
 import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
 import { createTestNamespace, expectedDocumentsOf, groupLag, produceAll, startWorkerProcess } from '@sc/testing';
 import type { WorkerProcess } from '@sc/testing';
-import type { BenchReport, RunFigures, SizeFigures, WorkerBench } from './bench-report';
+import { quantile } from './bench-report';
+import type { BenchReport, FreshnessFigures, RunFigures, SizeFigures, WorkerBench } from './bench-report';
 import { WORKERS } from '@sc/read-models';
 
 /** One worker as the read models declare it. */
@@ -36,6 +37,10 @@ export interface BenchOptions {
   readonly naiveRecords: number;
   readonly projections?: readonly string[];
   readonly seed?: number;
+  /** Records per second of the freshness run; 0 skips it. */
+  readonly freshnessRate: number;
+  /** Seconds the freshness run produces for. */
+  readonly freshnessSeconds: number;
   /** A folder: each worker run writes a V8 CPU profile there (`node --cpu-prof`). */
   readonly cpuProfileDir?: string;
   readonly log?: (line: string) => void;
@@ -232,6 +237,95 @@ async function workerRun(
   }
 }
 
+/** Every `SAMPLE_EVERY`th valid event of the freshness run is polled for. */
+const SAMPLE_EVERY = 50;
+/** How long a sampled record may take to show before it counts as unseen. */
+const VISIBLE_WITHIN_MS = 10_000;
+
+/**
+ * The built worker consuming as records arrive at `rate` per second: for a sample of
+ * them, the time from the producer's acknowledgement to the document showing the
+ * event's version in MongoDB (polled every 20 ms).
+ */
+async function freshnessRun(
+  p: Worker,
+  kafka: Kafka,
+  producer: Producer,
+  collection: Collection<Document>,
+  env: Record<string, string>,
+  prefix: string,
+  records: readonly SimulatedRecord[],
+  rate: number,
+  seconds: number,
+): Promise<FreshnessFigures> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const worker = startWorkerProcess(p.app, { ...env, LOG_LEVEL: 'info' });
+  const latencies: number[] = [];
+  let unseen = 0;
+  try {
+    const groupId = `${prefix}${p.group}`;
+    // Joined and assigned: from here on a record is consumed as soon as it is fetched.
+    for (;;) {
+      const [group] = (await admin.describeGroups([groupId])).groups;
+      if (group?.state === 'Stable') break;
+      if (worker.child.exitCode !== null) throw new Error(`${p.app} exited (${worker.child.exitCode})`);
+      await sleep(100);
+    }
+    const projection = p.projection as unknown as {
+      keyOf(event: VersionedEvent): Record<string, string>;
+    };
+    const toSend = records.slice(0, Math.round(rate * seconds));
+    const tickMs = 20;
+    const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+    const polls: Promise<void>[] = [];
+    const started = Date.now();
+    let valid = 0;
+    for (let i = 0; i < toSend.length; i += perTick) {
+      const slice = toSend.slice(i, i + perTick);
+      for (const topic of p.topics) {
+        const messages = slice.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value }));
+        if (messages.length > 0) await producer.send({ topic: `${prefix}${topic}`, acks: -1, messages });
+      }
+      const sentAt = Date.now();
+      for (const record of slice) {
+        if (record.kind !== 'event' || record.value === null) continue;
+        if (++valid % SAMPLE_EVERY !== 0) continue;
+        const decoded = decodeRecord({ topic: record.topic, key: null, value: Buffer.from(record.value) });
+        if (decoded.kind !== 'event') continue;
+        const event = decoded.event as unknown as VersionedEvent;
+        const filter = { ...projection.keyOf(event), entity_version: { $gte: event.entity_version } };
+        polls.push(
+          (async () => {
+            while (Date.now() - sentAt < VISIBLE_WITHIN_MS) {
+              if ((await collection.countDocuments(filter, { limit: 1 })) > 0) {
+                latencies.push(Date.now() - sentAt);
+                return;
+              }
+              await sleep(20);
+            }
+            unseen++;
+          })(),
+        );
+      }
+      const due = started + ((i + perTick) / rate) * 1000;
+      if (due > Date.now()) await sleep(due - Date.now());
+    }
+    const producedSeconds = (Date.now() - started) / 1000;
+    await Promise.all(polls);
+    return {
+      rate: toSend.length / (producedSeconds || 1),
+      samples: latencies.length + unseen,
+      unseen,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+    };
+  } finally {
+    await worker.stop('SIGTERM');
+    await admin.disconnect();
+  }
+}
+
 async function produce(
   producer: Producer,
   prefix: string,
@@ -331,7 +425,53 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         sizes.push({ documents, worker, ...(naive === undefined ? {} : { naive }) });
         log(`${p.app}: ${Math.round(worker.events / worker.seconds)} events/s at ${documents} documents`);
       }
+      let freshness: FreshnessFigures | undefined;
+      if (options.freshnessRate > 0) {
+        log(`${p.app}: freshness at ${options.freshnessRate} records/s`);
+        const ns = createTestNamespace(`bench-${p.projection.name}-fresh`);
+        const db = mongo.db(ns.database);
+        databases.push(db);
+        const all = [...topics.map((t) => `${ns.prefix}${t}`), `${ns.prefix}${p.deadLetterTopic}`];
+        createdTopics.push(...all);
+        await provisionTopics(
+          admin,
+          all.map((topic) => ({ topic, numPartitions: 6, replicationFactor: -1 })),
+        );
+        freshness = await freshnessRun(
+          p,
+          kafka,
+          producer,
+          db.collection(p.projection.collection),
+          {
+            MONGO_URL: options.mongoUrl,
+            KAFKA_BROKERS: options.kafkaBrokers,
+            MONGO_DB: ns.database,
+            KAFKA_NAME_PREFIX: ns.prefix,
+          },
+          ns.prefix,
+          records,
+          options.freshnessRate,
+          options.freshnessSeconds,
+        );
+      }
+      const events = records.flatMap((r) => {
+        const decoded = decodeRecord({
+          topic: r.topic,
+          key: null,
+          value: r.value === null ? null : Buffer.from(r.value),
+        });
+        return decoded.kind === 'event' ? [decoded.event as unknown as VersionedEvent] : [];
+      });
+      const volume = measureWriteVolume(
+        p.projection as unknown as Parameters<typeof measureWriteVolume<VersionedEvent, VersionStamp>>[0],
+        events,
+      );
       benches.push({
+        bytesWritten: {
+          perEvent: (volume.insertBytes + volume.updateBytes) / records.length,
+          perEventAsReplaces: (volume.insertBytes + volume.replaceBytes) / records.length,
+        },
+        ...(freshness === undefined ? {} : { freshness }),
         worker: p.app,
         collection: p.projection.collection,
         records: records.length,

@@ -1,0 +1,83 @@
+import { ceilingRatio, formatBenchReport, growthRatio, quantile, rate } from '../src/bench-report';
+import type { BenchReport, WorkerBench } from '../src/bench-report';
+
+const bench: WorkerBench = {
+  worker: 'user-cards-worker',
+  collection: 'user_cards',
+  records: 1000,
+  consumeCeiling: { events: 1000, seconds: 0.1 },
+  writeCeiling: { events: 1000, seconds: 0.5 },
+  sizes: [
+    {
+      documents: 100_000,
+      worker: { events: 1000, seconds: 1, cpuMicrosPerEvent: 40, rssMb: 120, commandsPerEvent: 0.01 },
+      naive: { events: 200, seconds: 2 },
+    },
+    {
+      documents: 1000,
+      worker: { events: 1000, seconds: 0.8, cpuMicrosPerEvent: 38, rssMb: 118, commandsPerEvent: 0.01 },
+    },
+  ],
+  freshness: { rate: 1000, samples: 40, unseen: 1, p50Ms: 30, p99Ms: 180 },
+  bytesWritten: { perEvent: 210.4, perEventAsReplaces: 612.6 },
+};
+
+describe('bench figures', () => {
+  it('rates are events over seconds, and an empty run is 0', () => {
+    expect(rate({ events: 1000, seconds: 0.5 })).toBe(2000);
+    expect(rate({ events: 0, seconds: 0 })).toBe(0);
+  });
+
+  it('compares the worker with the lower ceiling, and the largest size with the smallest', () => {
+    // Ceilings 10,000/s and 2,000/s: the worker's 1,000/s at 100k documents is half the lower.
+    expect(ceilingRatio(bench, bench.sizes[0]!)).toBeCloseTo(0.5);
+    // 1,000/s at 100k documents against 1,250/s at 1k, whatever order the sizes were run in.
+    expect(growthRatio(bench)).toBeCloseTo(0.8);
+    expect(growthRatio({ ...bench, sizes: bench.sizes.slice(0, 1) })).toBeUndefined();
+  });
+
+  it('takes quantiles by nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(quantile(values, 0.5)).toBe(50);
+    expect(quantile(values, 0.99)).toBe(99);
+    expect(quantile([7], 0.99)).toBe(7);
+    expect(quantile([], 0.5)).toBe(0);
+  });
+
+  it('prints a row per worker and size, then the ceilings, growth and freshness', () => {
+    const report: BenchReport = { date: '2026-11-28', machine: '2 cores', server: 'FerretDB 7.0.42', workers: [bench] };
+    const lines = formatBenchReport(report).split('\n');
+    expect(lines[0]).toBe('bench 2026-11-28 on 2 cores; FerretDB 7.0.42; user-cards-worker 1,000 records');
+    const rows = lines.filter((l) => l.startsWith('user-cards-worker  '));
+    expect(rows[0]!.split(/\s{2,}/)).toEqual([
+      'user-cards-worker',
+      '100,000',
+      '1,000',
+      '40',
+      '120',
+      '0.010',
+      '100',
+      '10.0×',
+      '0.50',
+    ]);
+    expect(rows[1]!.split(/\s{2,}/)).toEqual([
+      'user-cards-worker',
+      '1,000',
+      '1,250',
+      '38',
+      '118',
+      '0.010',
+      '–',
+      '–',
+      '0.63',
+    ]);
+    expect(lines.at(-1)!.split(/\s{2,}/)).toEqual([
+      'user-cards-worker',
+      '10,000',
+      '2,000',
+      '0.80×',
+      '210 (613)',
+      '30 / 180 at 1,000/s (40 samples, 1 unseen)',
+    ]);
+  });
+});

@@ -1,0 +1,37 @@
+import { WORKERS } from '@sc/read-models';
+import { runBench } from '../src/bench';
+
+// A tiny run of `npm run bench`: every phase runs and reports; the figures themselves are not judged here.
+jest.setTimeout(300_000);
+
+describe('npm run bench, tiny', () => {
+  it('measures each built worker at each size, the ceilings, the naive baseline and the freshness', async () => {
+    const report = await runBench({
+      kafkaBrokers: process.env['KAFKA_BROKERS']!,
+      mongoUrl: process.env['MONGO_URL']!,
+      scale: 15,
+      sizes: [20, 200],
+      naiveRecords: 30,
+      freshnessRate: 200,
+      freshnessSeconds: 1,
+    });
+    expect(report.workers.map((w) => w.worker)).toEqual(WORKERS.map((w) => w.app));
+    for (const bench of report.workers) {
+      expect(bench.records).toBeGreaterThan(30);
+      expect(bench.consumeCeiling.events).toBe(bench.records);
+      expect(bench.writeCeiling.events).toBe(bench.records);
+      expect(bench.sizes.map((s) => s.documents)).toEqual([20, 200]);
+      for (const size of bench.sizes) {
+        expect(size.worker).toMatchObject({
+          events: bench.records,
+          cpuMicrosPerEvent: expect.any(Number),
+          rssMb: expect.any(Number),
+          commandsPerEvent: expect.any(Number),
+        });
+        expect(size.worker.commandsPerEvent).toBeGreaterThan(0);
+        expect(size.naive?.events).toBe(30);
+      }
+      expect(bench.freshness?.samples).toBeGreaterThan(0);
+    }
+  });
+});
