@@ -20,6 +20,7 @@ export const mongoStoreEnvSchema = z
       .regex(/^(majority|\d+)$/, { message: 'must be majority or a number of nodes' })
       .default('majority'),
     STORE_MAX_CONFLICT_ROUNDS: envInt(0, 100).default(5),
+    STORE_CACHED_DOCUMENTS: envInt(0, 10_000_000).default(10_000),
   })
   .transform((env) => ({
     url: env.MONGO_URL,
@@ -27,6 +28,7 @@ export const mongoStoreEnvSchema = z
     readConcern: env.MONGO_READ_CONCERN as ReadConcernLevel,
     writeConcern: (/^\d+$/.test(env.MONGO_WRITE_CONCERN) ? Number(env.MONGO_WRITE_CONCERN) : 'majority') as W,
     maxConflictRounds: env.STORE_MAX_CONFLICT_ROUNDS,
+    cachedDocuments: env.STORE_CACHED_DOCUMENTS,
   }));
 
 /** The store's validated configuration. */

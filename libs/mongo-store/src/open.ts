@@ -15,6 +15,8 @@ export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc e
   readonly projection: ProjectionDefinition<TEvent, TDoc>;
   readonly logger: Logger;
   readonly maxConflictRounds?: number;
+  /** See {@link VersionedStoreOptions.cachedDocuments}. */
+  readonly cachedDocuments?: number;
   /** See {@link VersionedStoreOptions.maxUpdatesPerCommand}; default: unlimited, or 40 on FerretDB. */
   readonly maxUpdatesPerCommand?: VersionedStoreOptions<TEvent, TDoc>['maxUpdatesPerCommand'];
   /** See {@link VersionedStoreOptions.keyLookup}; default: `batched`, or `per-key` on FerretDB. */
@@ -43,6 +45,7 @@ export async function openVersionedStore<TEvent extends VersionedEvent, TDoc ext
       projection: options.projection,
       logger: options.logger,
       ...(options.maxConflictRounds === undefined ? {} : { maxConflictRounds: options.maxConflictRounds }),
+      ...(options.cachedDocuments === undefined ? {} : { cachedDocuments: options.cachedDocuments }),
       ...(maxUpdatesPerCommand === undefined ? {} : { maxUpdatesPerCommand }),
       keyLookup,
       ...(options.readConcern === undefined ? {} : { readConcern: options.readConcern }),

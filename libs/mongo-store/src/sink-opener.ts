@@ -37,6 +37,7 @@ export function mongoSinkAdapter<TEvent extends VersionedEvent, TDoc extends Ver
         projection,
         logger,
         maxConflictRounds: config.maxConflictRounds,
+        cachedDocuments: config.cachedDocuments,
         readConcern: config.readConcern,
         writeConcern: config.writeConcern,
       });

@@ -11,14 +11,19 @@ const problems = (env: Record<string, string>) => {
 };
 
 describe('store configuration', () => {
-  it('applies defaults: majority reads and writes, five conflict rounds', () => {
+  it('applies defaults: majority reads and writes, five conflict rounds, 10,000 documents held', () => {
     expect(loadMongoStoreConfig({ MONGO_URL: 'mongodb://m:27017' })).toEqual({
       url: 'mongodb://m:27017',
       database: 'sc_read_models',
       readConcern: 'majority',
       writeConcern: 'majority',
       maxConflictRounds: 5,
+      cachedDocuments: 10_000,
     });
+    expect(loadMongoStoreConfig({ MONGO_URL: 'mongodb://m', STORE_CACHED_DOCUMENTS: '0' }).cachedDocuments).toBe(0);
+    expect(problems({ MONGO_URL: 'mongodb://m', STORE_CACHED_DOCUMENTS: 'lots' })).toEqual([
+      expect.stringMatching(/^STORE_CACHED_DOCUMENTS: /),
+    ]);
     expect(loadMongoStoreConfig({ MONGO_URL: 'mongodb://m', MONGO_WRITE_CONCERN: '2' }).writeConcern).toBe(2);
   });
 
