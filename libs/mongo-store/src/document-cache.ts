@@ -39,4 +39,9 @@ export class DocumentCache<TDoc> {
   delete(key: string): void {
     this.entries.delete(key);
   }
+
+  /** Forgets every document: after a pause the collection may be another one (a rebuild's swap). */
+  clear(): void {
+    this.entries.clear();
+  }
 }
