@@ -58,7 +58,8 @@ export async function openMongoPauseGate(options: MongoPauseGateOptions): Promis
       if (failing) logger.info({ collection }, 'pause control readable again');
       failing = false;
     } catch (error) {
-      if (!failing) logger.warn({ collection, cause: describeError(error) }, 'cannot read the pause control; keeping the last');
+      if (!failing)
+        logger.warn({ collection, cause: describeError(error) }, 'cannot read the pause control; keeping the last');
       failing = true;
     }
   }
@@ -81,7 +82,14 @@ export async function openMongoPauseGate(options: MongoPauseGateOptions): Promis
       await acks.updateOne(
         { _id: `${collection}/${member}` },
         {
-          $set: { collection, request, member, instance, state, ...(state === 'paused' ? { paused_at: at } : { resumed_at: at }) },
+          $set: {
+            collection,
+            request,
+            member,
+            instance,
+            state,
+            ...(state === 'paused' ? { paused_at: at } : { resumed_at: at }),
+          },
           ...(state === 'paused' ? { $unset: { resumed_at: '' } } : {}),
         },
         { upsert: true },

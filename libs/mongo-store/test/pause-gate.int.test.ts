@@ -48,7 +48,14 @@ describe('the pause control and the workers’ gate on a real server', () => {
 
     await gate.acknowledge({ request: 'r1', member: 'm1', state: 'paused' });
     const [ack] = await readPauseAcks(db, 'cards', 'r1');
-    expect(ack).toMatchObject({ _id: 'cards/m1', collection: 'cards', request: 'r1', member: 'm1', instance: 'host:1', state: 'paused' });
+    expect(ack).toMatchObject({
+      _id: 'cards/m1',
+      collection: 'cards',
+      request: 'r1',
+      member: 'm1',
+      instance: 'host:1',
+      state: 'paused',
+    });
     expect(ack!.paused_at).toBeInstanceOf(Date);
     await gate.acknowledge({ request: 'r1', member: 'm1', state: 'resumed' });
     expect((await readPauseAcks(db, 'cards', 'r1'))[0]).toMatchObject({ state: 'resumed' });

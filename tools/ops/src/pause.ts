@@ -99,11 +99,14 @@ export async function holdPause(options: HoldPauseOptions): Promise<HeldPause> {
     const at = now();
     return renewPause(db, collection, request, at, new Date(at.getTime() + options.leaseMs));
   };
-  const renewal = setInterval(() => {
-    void renew().catch((error: unknown) =>
-      logger.warn({ cause: describeError(error) }, 'renewing the pause lease failed'),
-    );
-  }, Math.max(100, Math.floor(options.leaseMs / 3)));
+  const renewal = setInterval(
+    () => {
+      void renew().catch((error: unknown) =>
+        logger.warn({ cause: describeError(error) }, 'renewing the pause lease failed'),
+      );
+    },
+    Math.max(100, Math.floor(options.leaseMs / 3)),
+  );
   renewal.unref();
   let released = false;
   const release = async (): Promise<void> => {

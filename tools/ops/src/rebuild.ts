@@ -15,7 +15,7 @@ import { openVersionedStore } from '@sc/mongo-store';
 import type { ProjectionDefinition, ProjectionSink, VersionStamp } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
 import { ProjectionError } from '@sc/service-kit';
-import { holdPause } from './pause';
+import { PauseNotAcknowledged, holdPause } from './pause';
 import type { CommandRunner } from './command';
 import { OPS_APP } from './context';
 import type { OpsContext } from './context';
@@ -478,6 +478,12 @@ export const runRebuild: CommandRunner<'rebuild'> = async (command, { ops, progr
     });
     return { exitCode: 0, text: formatRebuildReport(report), summary: { ...report } };
   } catch (error) {
+    if (error instanceof PauseNotAcknowledged)
+      return {
+        exitCode: 1,
+        text: `rebuild stopped before the swap: ${error.message}`,
+        summary: { stopped: error.message, code: error.code },
+      };
     if (!(error instanceof RebuildRefused)) throw error;
     return { exitCode: 1, text: `rebuild refused: ${error.message}`, summary: { refused: error.message } };
   }

@@ -47,7 +47,10 @@ describe('waitForAcknowledgements', () => {
   });
 
   it('times out with OPERATION_TIMED_OUT (retriable), naming the group and the missing members', async () => {
-    const { src } = source(() => ({ members: ['m1', 'm2'], acks: [paused('m1'), { ...paused('m2'), state: 'resumed' }] }));
+    const { src } = source(() => ({
+      members: ['m1', 'm2'],
+      acks: [paused('m1'), { ...paused('m2'), state: 'resumed' }],
+    }));
     const error: unknown = await waitForAcknowledgements(src, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PauseNotAcknowledged);
     expect(error).toBeInstanceOf(ProjectionError);
