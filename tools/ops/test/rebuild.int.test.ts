@@ -202,6 +202,45 @@ describe('ops rebuild against the real broker and store, the live worker running
     await world.expectExactDocuments();
   });
 
+  it('waits for every instance of the live group: two workers both pause and acknowledge', async () => {
+    const second = startWorkerProcess(USER_CARDS_WORKER.app, world.env);
+    const ops = await openOpsContext(loadOpsConfig({ ...process.env, ...world.env }), {});
+    const liveGroup = `${world.prefix}${USER_CARDS_WORKER.group}`;
+    try {
+      await settle(async () => {
+        const { groups } = await ops.admin.describeGroups([liveGroup]);
+        expect(groups[0]).toMatchObject({ state: 'Stable', members: [expect.anything(), expect.anything()] });
+      }, 60_000);
+      let seen: { members: string[]; acked: string[]; readyz: string[] } | undefined;
+      const report = await rebuildProjection(ops, USER_CARDS_WORKER, {
+        dryRun: false,
+        keepOld: false,
+        hook: async (at) => {
+          if (at !== 'paused') return;
+          const { groups } = await ops.admin.describeGroups([liveGroup]);
+          const acks = await world.db
+            .collection(PAUSE_ACKS_COLLECTION)
+            .find({ collection: live, state: 'paused' })
+            .toArray();
+          seen = {
+            members: groups[0]!.members.map((m) => m.memberId).sort(),
+            acked: acks.map((a) => String(a['member'])).sort(),
+            readyz: [(await worker.get('/readyz')).body, (await second.get('/readyz')).body],
+          };
+        },
+      });
+      expect(report).toMatchObject({ swapped: true });
+      expect(seen!.members).toHaveLength(2);
+      expect(seen!.acked).toEqual(seen!.members);
+      for (const body of seen!.readyz) expect(body).toMatch(/paused by rebuild of user_cards/);
+      await world.waitForLagZero();
+      await world.expectExactDocuments();
+    } finally {
+      await ops.close();
+      await second.stop('SIGTERM');
+    }
+  });
+
   it('prints its summary through the CLI', async () => {
     const run = await runOpsForTest(['rebuild', 'user_cards'], world.env);
     expect(run.stderr).toBe('');
