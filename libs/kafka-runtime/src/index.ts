@@ -32,3 +32,6 @@ export { createProjectionWorker } from './worker';
 export type { ProjectionWorker, ProjectionWorkerOptions, SinkHandle } from './worker';
 export { isRetriableKafkaError, provisionTopics } from './topics';
 export type { ProvisionOptions, ProvisionResult } from './topics';
+export { createPauseFence } from './pause-fence';
+export type { PauseFence, PauseFenceOptions } from './pause-fence';
+export type { PauseAcknowledgement, PauseGate, PauseRequest } from './pause-gate';

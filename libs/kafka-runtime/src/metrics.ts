@@ -13,6 +13,8 @@ export interface WorkerMetrics {
   readonly rebalances: Counter;
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly ready: Gauge;
+  /** 1 while an operator's pause request holds the worker (see `pause-fence.ts`). */
+  readonly paused: Gauge;
   /** A bounded label value for an event type, so bad input cannot explode the series count. */
   eventTypeLabel(eventType: string | undefined): string;
 }
@@ -78,6 +80,11 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
     ready: new Gauge({
       name: 'sc_projection_ready',
       help: '1 when the worker is ready (connected, joined, not retrying).',
+      registers,
+    }),
+    paused: new Gauge({
+      name: 'sc_projection_paused',
+      help: '1 while an operator pause (e.g. a rebuild swapping the collection) holds the worker.',
       registers,
     }),
     eventTypeLabel(eventType) {

@@ -15,6 +15,9 @@ import { keepHeartbeating } from './heartbeat';
 import { createKafkaClient, toKafkaError } from './kafka-client';
 import { createWorkerMetrics } from './metrics';
 import type { WorkerMetrics } from './metrics';
+import { createPauseFence } from './pause-fence';
+import type { PauseFence } from './pause-fence';
+import type { PauseGate } from './pause-gate';
 import { createRetrier } from './retrier';
 import { provisionTopics } from './topics';
 
@@ -22,6 +25,8 @@ import { provisionTopics } from './topics';
 export interface SinkHandle<TEvent extends DomainEvent> {
   readonly sink: ProjectionSink<TEvent>;
   readonly close: () => Promise<void>;
+  /** Operator pause requests the worker honours before every chunk; none: never paused. */
+  readonly gate?: PauseGate;
 }
 
 /** Options of {@link createProjectionWorker}. */
@@ -93,12 +98,15 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
   let health: HealthServer | undefined;
   let sinkHandle: SinkHandle<TEvent> | undefined;
   let kafka: KafkaConnections | undefined;
+  let fence: PauseFence | undefined;
+  let memberId: string | undefined;
   let joined = false;
   let crashed = false;
   let missingTopics: string[] = [];
   let stopPromise: Promise<void> | undefined;
 
   async function eachBatch(chunks: ChunkProcessor, payload: EachBatchPayload): Promise<void> {
+    const gate = fence;
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const where = { topic: batch.topic, partition: batch.partition };
     const heartbeats = keepHeartbeating(heartbeat, config.kafka.heartbeatIntervalMs, (error) =>
@@ -109,17 +117,27 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     try {
       for (let start = 0; start < batch.messages.length; start += size) {
         if (!keepGoing()) return;
+        // While paused the batch waits here, heart-beating, with nothing of it in flight.
+        if (gate && !(await gate.enter(keepGoing))) return;
         const chunk = batch.messages.slice(start, start + size);
-        const result = await chunks.process(chunk, {
-          ...where,
-          logicalTopic: logicalTopic(batch.topic),
-          keepGoing,
-        });
-        if (result.status === 'stopped') return;
-        const last = chunk[chunk.length - 1]!.offset;
-        // Resolved only now: the store and the dead-letter topic have acknowledged everything up to `last`.
-        resolveOffset(last);
-        await commitOffsetsIfNecessary();
+        let last: string;
+        let storeAttempts: number;
+        try {
+          const result = await chunks.process(chunk, {
+            ...where,
+            logicalTopic: logicalTopic(batch.topic),
+            keepGoing,
+          });
+          if (result.status === 'stopped') return;
+          storeAttempts = result.storeAttempts;
+          last = chunk[chunk.length - 1]!.offset;
+          // Resolved only now: the store and the dead-letter topic have acknowledged everything up to `last`.
+          resolveOffset(last);
+          // Committed before the chunk leaves the fence: a pause acknowledged after it finds the offsets final.
+          await commitOffsetsIfNecessary();
+        } finally {
+          gate?.leave();
+        }
         metrics.lag.set(
           { topic: batch.topic, partition: String(batch.partition) },
           Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
@@ -130,7 +148,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
             fromOffset: chunk[0]?.offset,
             toOffset: last,
             records: chunk.length,
-            attempts: result.storeAttempts,
+            attempts: storeAttempts,
           },
           'chunk processed',
         );
@@ -191,6 +209,8 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     if (!kafka) reasons.push('Kafka not connected');
     if (missingTopics.length > 0) reasons.push(`missing topics: ${missingTopics.join(', ')}`);
     if (!joined) reasons.push('consumer group not joined');
+    const paused = fence?.reason();
+    if (paused !== undefined) reasons.push(paused);
     reasons.push(...retrier.reasons());
     if (sinkHandle) {
       const timeout = sleep(READINESS_PING_TIMEOUT_MS).then(() => Promise.reject(new Error('store ping timed out')));
@@ -216,6 +236,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, (event) => {
       joined = true;
+      memberId = event.payload.memberId;
       metrics.rebalances.inc();
       logger.info(
         { memberId: event.payload.memberId, assignment: event.payload.memberAssignment },
@@ -227,6 +248,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     });
     consumer.on(STOP, () => {
       joined = false;
+      memberId = undefined;
     });
     consumer.on(CRASH, (event) => {
       joined = false;
@@ -260,6 +282,16 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     const opened = await retrier.run('open store', 'store', () => options.openSink({ registry: metrics.registry }));
     if (opened.status === 'stopped') return;
     sinkHandle = opened.value;
+    const handle = sinkHandle;
+    if (handle.gate)
+      fence = createPauseFence({
+        gate: handle.gate,
+        member: () => (joined ? memberId : undefined),
+        logger,
+        signal: abort.signal,
+        onResume: () => handle.sink.reset?.(),
+        onPausedChange: (paused) => metrics.paused.set(paused ? 1 : 0),
+      });
     // stop() may have come while the store was opening: it closes what exists by then.
     if (stopping()) {
       await sinkHandle.close();
@@ -304,6 +336,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
   async function stop(): Promise<void> {
     stopPromise ??= (async () => {
       abort.abort();
+      fence?.stop();
       logger.info('stopping: leaving the group after the batch in flight');
       const quietly = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
         try {

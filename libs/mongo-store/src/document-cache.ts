@@ -4,7 +4,10 @@
 // behind the collection (another writer moved on) but never ahead of it; and every
 // write is guarded by the version it was planned from, so a write planned from an
 // entry that is behind matches nothing and the loop re-reads. What a behind entry
-// could get wrong without a write, a rejection, is never trusted (see store.ts).
+// could get wrong without a write, a rejection, is never trusted (see store.ts). The
+// one way an entry gets ahead of the collection is another collection renamed in under
+// the same name (a rebuild's swap): the runtime resumes from the pause around a swap
+// with the store's `reset`, which clears it.
 
 /** A bounded map of documents by key string, least recently used first out. */
 export class DocumentCache<TDoc> {
@@ -38,5 +41,10 @@ export class DocumentCache<TDoc> {
   /** Forgets `key`: the collection's document is not known any more. */
   delete(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Forgets every document: after a pause the collection may be another one (a rebuild's swap). */
+  clear(): void {
+    this.entries.clear();
   }
 }

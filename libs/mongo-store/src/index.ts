@@ -30,5 +30,21 @@ export type { MongoStoreConfig } from './config';
 export { mongoSinkAdapter } from './sink-opener';
 export { createStoreMetrics } from './metrics';
 export type { StoreMetrics } from './metrics';
+<<<<<<< HEAD
 export { measureWriteVolume } from './write-volume';
 export type { WriteVolume } from './write-volume';
+=======
+export {
+  PAUSE_ACKS_COLLECTION,
+  PAUSE_CONTROL_COLLECTION,
+  pauseInForce,
+  readPauseAcks,
+  releasePause,
+  renewPause,
+  requestPause,
+  unacknowledgedMembers,
+} from './pause-control';
+export type { PauseAckDocument, PauseControlDocument } from './pause-control';
+export { DEFAULT_PAUSE_REFRESH_MS, openMongoPauseGate } from './pause-gate';
+export type { MongoPauseGate, MongoPauseGateOptions } from './pause-gate';
+>>>>>>> ops-cli

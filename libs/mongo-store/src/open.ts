@@ -1,6 +1,6 @@
 // The composition of connection and store that a worker calls: one function that
 // leaves either a ready store or nothing open behind.
-import type { ReadConcernLevel, W } from 'mongodb';
+import type { Db, ReadConcernLevel, W } from 'mongodb';
 import type { Logger } from '@sc/service-kit';
 import type { ProjectionDefinition, VersionStamp, VersionedEvent } from '@sc/projection-core';
 import { FERRETDB_MAX_UPDATES_PER_COMMAND, connectMongo, describeServer } from './connection';
@@ -33,7 +33,12 @@ export interface OpenVersionedStoreOptions<TEvent extends VersionedEvent, TDoc e
  */
 export async function openVersionedStore<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
   options: OpenVersionedStoreOptions<TEvent, TDoc>,
-): Promise<{ readonly sink: VersionedStore<TEvent, TDoc>; readonly close: () => Promise<void> }> {
+): Promise<{
+  readonly sink: VersionedStore<TEvent, TDoc>;
+  /** The store's database, for what shares its connection (the pause gate). */
+  readonly db: Db;
+  readonly close: () => Promise<void>;
+}> {
   const { client, db } = await connectMongo(options);
   try {
     const server = await describeServer(db);
@@ -63,7 +68,7 @@ export async function openVersionedStore<TEvent extends VersionedEvent, TDoc ext
       },
       'store ready',
     );
-    return { sink: store, close: () => client.close() };
+    return { sink: store, db, close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;

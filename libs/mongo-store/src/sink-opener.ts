@@ -6,13 +6,17 @@ import type { MongoStoreConfig } from './config';
 import { createStoreMetrics } from './metrics';
 import type { StoreMetrics } from './metrics';
 import { openVersionedStore } from './open';
+import { openMongoPauseGate } from './pause-gate';
+import type { MongoPauseGate } from './pause-gate';
 
 /**
  * The MongoDB store as a worker's sink adapter: it reads its own part of the
  * environment (`MONGO_*`, `STORE_*`), opens the projection's store and counts its
  * commands and lost races in metrics of its own. The runtime
  * validates it with its own configuration at start and retries `open` while it
- * fails retriably.
+ * fails retriably. The handle carries the pause gate of the projection's collection
+ * (./pause-gate) on the same connection, and a sink `reset` that forgets the store's
+ * cached documents when the runtime resumes after a pause.
  */
 export function mongoSinkAdapter<TEvent extends VersionedEvent, TDoc extends VersionStamp>(
   projection: ProjectionDefinition<TEvent, TDoc>,
@@ -21,7 +25,11 @@ export function mongoSinkAdapter<TEvent extends VersionedEvent, TDoc extends Ver
   readonly open: (
     config: MongoStoreConfig,
     context: { readonly app: string; readonly logger: Logger; readonly registry: Registry },
-  ) => Promise<{ readonly sink: ProjectionSink<TEvent>; readonly close: () => Promise<void> }>;
+  ) => Promise<{
+    readonly sink: ProjectionSink<TEvent>;
+    readonly close: () => Promise<void>;
+    readonly gate: MongoPauseGate;
+  }>;
 } {
   // Registered once, however often opening is retried.
   let metrics: StoreMetrics | undefined;
@@ -41,7 +49,15 @@ export function mongoSinkAdapter<TEvent extends VersionedEvent, TDoc extends Ver
         readConcern: config.readConcern,
         writeConcern: config.writeConcern,
       });
+      let gate: MongoPauseGate;
+      try {
+        gate = await openMongoPauseGate({ db: opened.db, collection: projection.collection, logger });
+      } catch (error) {
+        await opened.close().catch(() => undefined);
+        throw error;
+      }
       return {
+        gate,
         sink: {
           async applyBatch(events, options) {
             const result = await opened.sink.applyBatch(events, options);
@@ -50,8 +66,12 @@ export function mongoSinkAdapter<TEvent extends VersionedEvent, TDoc extends Ver
             return result;
           },
           ping: () => opened.sink.ping(),
+          reset: () => opened.sink.reset(),
         },
-        close: opened.close,
+        close: async () => {
+          gate.close();
+          await opened.close();
+        },
       };
     },
   };

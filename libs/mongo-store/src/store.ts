@@ -57,6 +57,8 @@ export interface VersionedStore<TEvent extends VersionedEvent, TDoc extends Vers
   findByKey(key: Readonly<Record<string, string>>): Promise<TDoc | null>;
   /** Throws unless the server answers. */
   ping(): Promise<void>;
+  /** Forgets the cached documents (see {@link ProjectionSink.reset}). */
+  reset(): void;
 }
 
 /** Options of {@link createVersionedStore}. */
@@ -352,6 +354,11 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
       }
 
       return { ...batchOutcomes(events.length, groups, folds), conflicts, commands, written };
+    },
+
+    reset() {
+      // A swapped-in collection can be behind what the cache holds, which the version guard does not cover.
+      cache.clear();
     },
 
     async findByKey(key) {

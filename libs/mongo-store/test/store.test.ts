@@ -322,6 +322,28 @@ describe('the documents it holds', () => {
     expect(result).toMatchObject({ outcomes: ['stale'], applied: 0, stale: 1, written: 0, conflicts: 1 });
   });
 
+  it('forgets what it holds on reset (a rebuild swapped a lagging collection in): the next batch reads', async () => {
+    const memory = memoryDb();
+    const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger });
+    await store.applyBatch(counterEvents(1, 2));
+    // The collection swapped in is behind what the store wrote to the one it replaced.
+    memory.documents.set('c0', { ...folded(counterEvents(1, 1)) });
+    const third = counterEvents(1, 3)[2]!;
+    memory.steps.length = 0;
+    store.reset();
+    await store.applyBatch([third]);
+    expect(memory.steps[0]).toEqual({ read: ['c0'] });
+
+    // Without the reset it plans on the document it holds (v2), which the collection does not have.
+    const again = memoryDb();
+    const cached = createVersionedStore({ db: again.db, projection: counterProjection, logger });
+    await cached.applyBatch(counterEvents(1, 2));
+    again.documents.set('c0', { ...folded(counterEvents(1, 1)) });
+    again.steps.length = 0;
+    await cached.applyBatch([third]);
+    expect(Object.keys(again.steps[0]!)[0]).toBe('write');
+  });
+
   it('keeps at most its capacity, and nothing with capacity 0', async () => {
     const memory = memoryDb();
     const store = createVersionedStore({ db: memory.db, projection: counterProjection, logger, cachedDocuments: 2 });

@@ -43,4 +43,10 @@ export interface ProjectionSink<TEvent extends VersionedEvent> {
   applyBatch(events: readonly TEvent[], options?: ApplyOptions): Promise<ApplyResult>;
   /** Throws unless the store answers. */
   ping(): Promise<void>;
+  /**
+   * Forgets whatever the sink holds about the collection's documents (a cache). The
+   * runtime calls it when it resumes after a pause, during which an operator may have
+   * swapped another collection in: a held document could then be ahead of it.
+   */
+  reset?(): void;
 }

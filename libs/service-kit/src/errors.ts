@@ -38,6 +38,12 @@ export const ERROR_CODES = {
   SINK_FAILED: 'SINK_FAILED',
   /** An operator command refused to start: another one holds its lock (e.g. a rebuild). Not retriable. */
   OPERATION_REFUSED: 'OPERATION_REFUSED',
+  /**
+   * An operator command gave up waiting for the workers (e.g. a rebuild's pause request
+   * not acknowledged by every member of the live group in time) and changed nothing.
+   * Retriable: running it again may find them ready.
+   */
+  OPERATION_TIMED_OUT: 'OPERATION_TIMED_OUT',
 } as const;
 
 /** One of {@link ERROR_CODES}. */

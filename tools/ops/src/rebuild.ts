@@ -1,8 +1,9 @@
 // `rebuild <projection>`: the read model built again from the start of its topics
 // into a shadow collection with a consumer group of its own, while the live worker
-// keeps serving; then swapped in by renaming, and fed until it has every record that
-// existed at the swap. A lock document makes a second rebuild refuse, and records the
-// stage so that a rerun after a crash resumes where the first one stopped.
+// keeps serving; then, with the live workers paused between chunks (./pause), fed up
+// to the live group's committed offsets and swapped in by renaming. A lock document
+// makes a second rebuild refuse, and records the stage so that a rerun after a crash
+// resumes where the first one stopped.
 import { hostname } from 'node:os';
 import type { Message } from 'kafkajs';
 import { MongoServerError } from 'mongodb';
@@ -14,6 +15,7 @@ import { openVersionedStore } from '@sc/mongo-store';
 import type { ProjectionDefinition, ProjectionSink, VersionStamp } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
 import { ProjectionError } from '@sc/service-kit';
+import { PauseNotAcknowledged, holdPause } from './pause';
 import type { CommandRunner } from './command';
 import { OPS_APP } from './context';
 import type { OpsContext } from './context';
@@ -24,7 +26,7 @@ import { fetchCommitted, fetchRanges, partitionKey } from './topic-reader';
 export const REBUILD_LOCKS = 'sc_ops_rebuilds';
 
 /** Where a rebuild is. */
-export type RebuildStage = 'building' | 'swapping' | 'catching-up';
+export type RebuildStage = 'building' | 'swapping' | 'finishing';
 
 /** The lock document: who rebuilds which collection, where, and how far it got. */
 export interface RebuildLock {
@@ -36,8 +38,6 @@ export interface RebuildLock {
   readonly startedAt: Date;
   readonly owner: string;
   readonly heartbeatAt: Date;
-  /** End offsets right after the swap: the catch-up goes past them. */
-  readonly swapEnds?: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
 }
 
 /** A rebuild refused: another one holds the lock. */
@@ -49,7 +49,7 @@ export class RebuildRefused extends ProjectionError {
 
 /** Test hooks: called when a stage is reached (throw to simulate a crash there). */
 export type RebuildHook = (
-  point: 'building' | 'built' | 'between-renames' | 'swapped' | 'caught-up',
+  point: 'building' | 'built' | 'paused' | 'between-renames' | 'swapped',
 ) => void | Promise<void>;
 
 /** Options of {@link rebuildProjection}. */
@@ -61,6 +61,10 @@ export interface RebuildOptions {
   /** A lock whose heartbeat is older than this belongs to a rebuild that died. Default 30 s. */
   readonly staleLockMs?: number;
   readonly hook?: RebuildHook;
+  /** Lease of the pause request: how long live workers stay paused if this process dies. Default 20 s. */
+  readonly pauseLeaseMs?: number;
+  /** Longest wait for every live group member to acknowledge the pause. Default 30 s. */
+  readonly pauseAckTimeoutMs?: number;
 }
 
 /** What a rebuild did. */
@@ -250,10 +254,11 @@ async function endsNow(ops: OpsContext, topics: readonly string[]): Promise<Map<
 
 /**
  * Renames the live collection aside and the shadow in its place. Without an atomic
- * `dropTarget` (FerretDB v1 has none) this is two renames; a live worker that writes in
- * between recreates the collection by name, which is dropped and the rename retried:
- * whatever it wrote there is below the swap's end offsets, which the catch-up applies.
- * Idempotent: a rerun after a crash in the middle finishes it.
+ * `dropTarget` (FerretDB v1 has none) this is two renames. The live workers are paused
+ * meanwhile; only one resumed early (a rerun after a crash between the renames, once
+ * the dead rebuild's pause lapsed) recreates the collection by name, which is dropped
+ * and the rename retried: what it wrote there is below the committed offsets the shadow
+ * was fed up to. Idempotent: a rerun after a crash in the middle finishes it.
  */
 async function swap(db: Db, lock: RebuildLock, live: string, hook?: RebuildHook): Promise<void> {
   const admin = db.admin();
@@ -354,33 +359,53 @@ export async function rebuildProjection(
       lock = await setStage(ops.db, lock, 'swapping');
     }
     if (lock.stage === 'swapping') {
-      await swap(ops.db, lock, live, options.hook);
-      swapped = true;
-      const swapEnds = (await fetchRanges(ops.admin, topics)).map((r) => ({
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.high,
-      }));
-      lock = await setStage(ops.db, lock, 'catching-up', { swapEnds });
-      await options.hook?.('swapped');
-    }
-    // Catching up in the live collection (the former shadow) past every record that existed at the swap.
-    swapped = true;
-    const store = await openStore(live);
-    try {
-      records += await consumeUntil(ops, {
-        groupId: lock.group,
-        topics,
-        sink: store.sink,
-        targets: new Map((lock.swapEnds ?? []).map((e) => [partitionKey(e.topic, e.partition), e.offset])),
-        deadLetters,
-        progress: options.progress,
-        label: `rebuild ${live}: after the swap, past every record that existed then`,
+      // Live workers stop between chunks: once each member has acknowledged, the live
+      // group's committed offsets are final and the old collection holds exactly them.
+      const liveGroup = ops.physical(worker.group);
+      const pause = await holdPause({
+        db: ops.db,
+        admin: ops.admin,
+        logger: ops.logger,
+        collection: live,
+        group: liveGroup,
+        by: `rebuild of ${live} by ${lock.owner}`,
+        leaseMs: options.pauseLeaseMs ?? 20_000,
+        ackTimeoutMs: options.pauseAckTimeoutMs ?? 30_000,
       });
-    } finally {
-      await store.close();
+      try {
+        await options.hook?.('paused');
+        const committed = await fetchCommitted(ops.admin, liveGroup, topics);
+        // A rerun after a crash between the renames, or after them, finds the shadow renamed in already.
+        const target = (await collectionExists(ops.db, lock.shadow)) ? lock.shadow : live;
+        const store = await openStore(target);
+        try {
+          records += await consumeUntil(ops, {
+            groupId: lock.group,
+            topics,
+            sink: store.sink,
+            targets: committed,
+            deadLetters,
+            progress: options.progress,
+            label: `rebuild ${live}: up to the offsets the paused live group committed`,
+          });
+        } finally {
+          await store.close();
+        }
+        // Still paused and acknowledged by every member (none resumed after a lapse, none joined since).
+        await pause.confirm();
+        await swap(ops.db, lock, live, options.hook);
+        swapped = true;
+        lock = await setStage(ops.db, lock, 'finishing');
+        await options.hook?.('swapped');
+      } finally {
+        // Workers resume into the new collection from the committed offsets, their caches forgotten.
+        await pause.release();
+      }
     }
-    await options.hook?.('caught-up');
+    // No catch-up after the swap: the new collection holds every record below the
+    // committed offsets, from which the live worker goes on; one more record read here
+    // would only be found stale.
+    swapped = true;
     if (!options.keepOld && (await collectionExists(ops.db, lock.old))) await ops.db.collection(lock.old).drop();
     await ops.admin.deleteGroups([lock.group]).catch(() => undefined);
     await ops.db.collection<RebuildLock>(REBUILD_LOCKS).deleteOne({ _id: live });
@@ -453,6 +478,12 @@ export const runRebuild: CommandRunner<'rebuild'> = async (command, { ops, progr
     });
     return { exitCode: 0, text: formatRebuildReport(report), summary: { ...report } };
   } catch (error) {
+    if (error instanceof PauseNotAcknowledged)
+      return {
+        exitCode: 1,
+        text: `rebuild stopped before the swap: ${error.message}`,
+        summary: { stopped: error.message, code: error.code },
+      };
     if (!(error instanceof RebuildRefused)) throw error;
     return { exitCode: 1, text: `rebuild refused: ${error.message}`, summary: { refused: error.message } };
   }
