@@ -30,10 +30,8 @@ export type { MongoStoreConfig } from './config';
 export { mongoSinkAdapter } from './sink-opener';
 export { createStoreMetrics } from './metrics';
 export type { StoreMetrics } from './metrics';
-<<<<<<< HEAD
 export { measureWriteVolume } from './write-volume';
 export type { WriteVolume } from './write-volume';
-=======
 export {
   PAUSE_ACKS_COLLECTION,
   PAUSE_CONTROL_COLLECTION,
@@ -47,4 +45,3 @@ export {
 export type { PauseAckDocument, PauseControlDocument } from './pause-control';
 export { DEFAULT_PAUSE_REFRESH_MS, openMongoPauseGate } from './pause-gate';
 export type { MongoPauseGate, MongoPauseGateOptions } from './pause-gate';
->>>>>>> ops-cli
