@@ -237,15 +237,27 @@ async function workerRun(
   }
 }
 
+/** The event a simulated record carries, decoded as the worker decodes it; undefined for a bad record. */
+function eventOf(record: SimulatedRecord): VersionedEvent | undefined {
+  const decoded = decodeRecord({
+    topic: record.topic,
+    key: record.key === null ? null : Buffer.from(record.key),
+    value: record.value === null ? null : Buffer.from(record.value),
+  });
+  return decoded.kind === 'event' ? (decoded.event as unknown as VersionedEvent) : undefined;
+}
+
 /** Every `SAMPLE_EVERY`th valid event of the freshness run is polled for. */
-const SAMPLE_EVERY = 50;
+const SAMPLE_EVERY = 100;
+/** How often a sampled record's document is looked at: the latencies' resolution, and the poller's load on the store. */
+const POLL_MS = 50;
 /** How long a sampled record may take to show before it counts as unseen. */
 const VISIBLE_WITHIN_MS = 10_000;
 
 /**
  * The built worker consuming as records arrive at `rate` per second: for a sample of
  * them, the time from the producer's acknowledgement to the document showing the
- * event's version in MongoDB (polled every 20 ms).
+ * event's version in MongoDB (polled every {@link POLL_MS} ms).
  */
 async function freshnessRun(
   p: Worker,
@@ -291,9 +303,8 @@ async function freshnessRun(
       for (const record of slice) {
         if (record.kind !== 'event' || record.value === null) continue;
         if (++valid % SAMPLE_EVERY !== 0) continue;
-        const decoded = decodeRecord({ topic: record.topic, key: null, value: Buffer.from(record.value) });
-        if (decoded.kind !== 'event') continue;
-        const event = decoded.event as unknown as VersionedEvent;
+        const event = eventOf(record);
+        if (event === undefined) continue;
         const filter = { ...projection.keyOf(event), entity_version: { $gte: event.entity_version } };
         polls.push(
           (async () => {
@@ -302,7 +313,7 @@ async function freshnessRun(
                 latencies.push(Date.now() - sentAt);
                 return;
               }
-              await sleep(20);
+              await sleep(POLL_MS);
             }
             unseen++;
           })(),
@@ -455,12 +466,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         );
       }
       const events = records.flatMap((r) => {
-        const decoded = decodeRecord({
-          topic: r.topic,
-          key: null,
-          value: r.value === null ? null : Buffer.from(r.value),
-        });
-        return decoded.kind === 'event' ? [decoded.event as unknown as VersionedEvent] : [];
+        const event = eventOf(r);
+        return event === undefined ? [] : [event];
       });
       const volume = measureWriteVolume(
         p.projection as unknown as Parameters<typeof measureWriteVolume<VersionedEvent, VersionStamp>>[0],
