@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { runBench } from './bench';
 import { formatBenchReport } from './bench-report';
 import { WORKERS } from '@sc/read-models';
+import { wholeNumberOption } from './whole-number';
 
 const NAMES: readonly string[] = WORKERS.map((w) => w.projection.name);
 const USAGE = `usage: npm run bench -- [--scale N] [--sizes N,N,…] [--naive-records N] [--projections ${NAMES.join(',')}] [--out FILE]
@@ -38,11 +39,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const count = (name: string, value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number ≥ 0, not ${value}\n${USAGE}`);
-    return n;
-  };
+  const count = (name: string, value: string): number => wholeNumberOption(name, value, USAGE);
   const projections = values.projections?.split(',').map((name) => {
     if (!NAMES.includes(name)) throw new Error(`--projections: no projection ${name}\n${USAGE}`);
     return name;

@@ -5,7 +5,7 @@
 // Measures; asserts nothing about time.
 import { cpus, totalmem } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin, KafkaMessage, Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { Collection, Db, Document } from 'mongodb';
 import pino from 'pino';
@@ -97,14 +97,19 @@ async function fillCollection(
     await collection.insertMany(documents.slice(i, i + 1000), { ordered: false });
 }
 
-/** Raw kafkajs consumption of `topics` with decoding only: the broker-side ceiling. */
-async function consumeCeiling(
+/**
+ * Consumes `topics` (named with `prefix`) from their start with a group of its own,
+ * handing each record to `handle` with its logical topic, until `limit` records: the
+ * time from the first record fetched to the last handled.
+ */
+async function timedConsumption(
   kafka: Kafka,
   prefix: string,
   topics: readonly string[],
-  expected: number,
+  limit: number,
+  handle: (topic: string, message: KafkaMessage) => Promise<void> | void,
 ): Promise<RunFigures> {
-  const consumer = kafka.consumer({ groupId: `bench-ceiling-${Date.now().toString(36)}` });
+  const consumer = kafka.consumer({ groupId: `bench-${Date.now().toString(36)}-${topics.length}` });
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   let seen = 0;
@@ -114,10 +119,14 @@ async function consumeCeiling(
   await consumer.run({
     eachBatch: async ({ batch }) => {
       first ??= process.hrtime.bigint();
-      for (const message of batch.messages)
-        decodeRecord({ topic: batch.topic, key: message.key, value: message.value });
-      seen += batch.messages.length;
-      if (seen >= expected) done();
+      const topic = batch.topic.slice(prefix.length);
+      for (const message of batch.messages) {
+        if (seen >= limit) break;
+        const handled = handle(topic, message);
+        if (handled !== undefined) await handled;
+        seen++;
+      }
+      if (seen >= limit) done();
     },
   });
   await finished;
@@ -126,8 +135,20 @@ async function consumeCeiling(
   return { events: seen, seconds };
 }
 
+/** Raw kafkajs consumption of `topics` with decoding only: the broker-side ceiling. */
+function consumeCeiling(
+  kafka: Kafka,
+  prefix: string,
+  topics: readonly string[],
+  expected: number,
+): Promise<RunFigures> {
+  return timedConsumption(kafka, prefix, topics, expected, (topic, message) => {
+    decodeRecord({ topic, key: message.key, value: message.value });
+  });
+}
+
 /** The seed's algorithm, literally: per record decode, find, compare the version, insert or replace. */
-async function naiveRun(
+function naiveRun(
   kafka: Kafka,
   prefix: string,
   topics: readonly string[],
@@ -139,35 +160,17 @@ async function naiveRun(
     keyFields: readonly string[];
     keyOf(event: VersionedEvent): Record<string, string>;
   };
-  const consumer = kafka.consumer({ groupId: `bench-naive-${Date.now().toString(36)}` });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-  let seen = 0;
-  let first: bigint | undefined;
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => {
-      if (seen >= limit) return;
-      first ??= process.hrtime.bigint();
-      const decoded = decodeRecord({ topic: topic.slice(prefix.length), key: message.key, value: message.value });
-      if (decoded.kind === 'event') {
-        const event = decoded.event as unknown as VersionedEvent;
-        const key = projection.keyOf(event);
-        const current = (await collection.findOne(key, { projection: { _id: 0 } })) as VersionStamp | null;
-        const fold = foldEvents(projection, current, [event]);
-        if (fold.changed && fold.document !== null) {
-          if (current === null) await collection.insertOne({ ...fold.document });
-          else await collection.replaceOne(key, fold.document);
-        }
-      }
-      if (++seen >= limit) done();
-    },
+  return timedConsumption(kafka, prefix, topics, limit, async (topic, message) => {
+    const decoded = decodeRecord({ topic, key: message.key, value: message.value });
+    if (decoded.kind !== 'event') return;
+    const event = decoded.event as unknown as VersionedEvent;
+    const key = projection.keyOf(event);
+    const current = (await collection.findOne(key, { projection: { _id: 0 } })) as VersionStamp | null;
+    const fold = foldEvents(projection, current, [event]);
+    if (!fold.changed || fold.document === null) return;
+    if (current === null) await collection.insertOne({ ...fold.document });
+    else await collection.replaceOne(key, fold.document);
   });
-  await finished;
-  const seconds = Number(process.hrtime.bigint() - first!) / 1e9;
-  await consumer.disconnect();
-  return { events: seen, seconds };
 }
 
 interface WorkerSample {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { formatChaosReport, runChaos } from './chaos';
 import { startPrivateBroker } from './owned-broker';
 import type { PrivateBroker } from './owned-broker';
+import { wholeNumberOption } from './whole-number';
 
 const USAGE = `usage: npm run chaos -- [--kills N] [--store-faults N] [--broker-restarts N] [--joins N] [--store-outage S] [--seed N] [--scale N] [--window S] [--json]
   --kills N            SIGKILLs of a random worker mid-run, each restarted at once (default 6)
@@ -37,11 +38,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const count = (name: string, value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number ≥ 0, not ${value}\n${USAGE}`);
-    return n;
-  };
+  const count = (name: string, value: string): number => wholeNumberOption(name, value, USAGE);
   const brokerRestarts = count('broker-restarts', values['broker-restarts']);
   let broker: PrivateBroker | undefined;
   if (brokerRestarts > 0) {
