@@ -1,5 +1,5 @@
-// The apply loop of the MongoDB sink: read → plan → beforeWrite → write, and re-read
-// on lost races. What to write is decided in ./plan (pure); connecting is ./connection,
+// The apply loop of the MongoDB sink: plan on what it holds or guesses (reading only
+// what it must) → beforeWrite → guarded write, and re-read on lost races. What to write is decided in ./plan (pure); connecting is ./connection,
 // and ./open puts the two together for a worker.
 import type { Collection, Db, Document, ReadConcernLevel, W } from 'mongodb';
 import type { Logger } from '@sc/service-kit';
@@ -49,8 +49,9 @@ export interface VersionedStore<TEvent extends VersionedEvent, TDoc extends Vers
   /** Creates the declared indexes (idempotent). */
   ensureIndexes(): Promise<void>;
   /**
-   * Folds a batch of events into their documents: one read, one unordered bulk write,
-   * re-read and re-fold on lost races. Throws a {@link StoreError}.
+   * Folds a batch of events into their documents: at most one read (only of what it
+   * cannot guess), unordered guarded bulk writes, re-read and re-fold on lost races.
+   * Throws a {@link StoreError}.
    */
   applyBatch(events: readonly TEvent[], options?: ApplyOptions): Promise<BatchResult>;
   /** Reads one document by key (for tests and tools). */

@@ -81,7 +81,7 @@ export interface IndexDeclaration {
 export interface ProjectionDefinition<TEvent extends VersionedEvent, TDoc extends VersionStamp> {
   readonly name: string;
   readonly collection: string;
-  /** Fields that identify a document (a unique index must cover them); the first is queried with `$in`. */
+  /** Fields that identify a document (a unique index must cover them: it is what refuses a second insert); the first is queried with `$in`. */
   readonly keyFields: readonly [string, ...string[]];
   /** The document key an event belongs to, one string per key field. */
   keyOf(event: TEvent): Readonly<Record<string, string>>;
