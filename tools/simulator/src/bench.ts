@@ -250,7 +250,7 @@ function eventOf(record: SimulatedRecord): VersionedEvent | undefined {
   return decoded.kind === 'event' ? (decoded.event as unknown as VersionedEvent) : undefined;
 }
 
-/** Every `SAMPLE_EVERY`th valid event of the freshness run is polled for. */
+/** Every `SAMPLE_EVERY`th valid event of the freshness run, from the first, is polled for. */
 const SAMPLE_EVERY = 100;
 /** How often a sampled record's document is looked at: the latencies' resolution, and the poller's load on the store. */
 const POLL_MS = 50;
@@ -305,7 +305,7 @@ async function freshnessRun(
       const sentAt = Date.now();
       for (const record of slice) {
         if (record.kind !== 'event' || record.value === null) continue;
-        if (++valid % SAMPLE_EVERY !== 0) continue;
+        if (valid++ % SAMPLE_EVERY !== 0) continue;
         const event = eventOf(record);
         if (event === undefined) continue;
         const filter = { ...projection.keyOf(event), entity_version: { $gte: event.entity_version } };
