@@ -1,4 +1,4 @@
-// npm run bench -- [--scale N] [--sizes 1000,10000,100000] [--naive-records N] [--projections a,b] [--out FILE]
+// npm run bench -- [--scale N] [--sizes 1000,10000,100000] [--naive-records N] [--projections a,b] [--fresh-rate N,N] [--worker-env NAME=VALUE] [--out FILE]
 // Measures the built workers on the cluster of KAFKA_BROKERS and MONGO_URL (default: the local
 // infrastructure), prints one table and writes the JSON report. Asserts nothing about time.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,8 +16,9 @@ const USAGE = `usage: npm run bench -- [--scale N] [--sizes N,N,…] [--naive-re
   --naive-records N  records the naive baseline (find, compare, write per event) folds per size; 0 skips it (default 1500)
   --projections …    which workers to measure (default all three)
   --out FILE         where the JSON report goes (default dist/bench/bench-<date>.json)
-  --fresh-rate N     records/s of the freshness run (produce → visible in MongoDB, p50/p99); 0 skips it (default 1000)
-  --fresh-seconds S  how long the freshness run produces (default 10)
+  --fresh-rate N,N,… records/s of the freshness runs, one run per rate (produce → visible in MongoDB, p50/p99); 0 skips them (default 1000,300)
+  --fresh-seconds S  how long each freshness run produces (default 10)
+  --worker-env NAME=VALUE  an environment variable for every worker run (repeatable), e.g. PARTITIONS_CONCURRENCY=6
   --cpu-prof DIR     each worker run writes a V8 CPU profile into DIR (node --cpu-prof)
 environment: KAFKA_BROKERS, MONGO_URL (default: the local infrastructure); the worker bundles must be built`;
 
@@ -30,7 +31,8 @@ async function main(): Promise<number> {
       projections: { type: 'string' },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
-      'fresh-rate': { type: 'string', default: '1000' },
+      'fresh-rate': { type: 'string', default: '1000,300' },
+      'worker-env': { type: 'string', multiple: true, default: [] },
       'fresh-seconds': { type: 'string', default: '10' },
       help: { type: 'boolean', default: false },
     },
@@ -50,7 +52,17 @@ async function main(): Promise<number> {
     scale: count('scale', values.scale),
     sizes: values.sizes.split(',').map((size) => count('sizes', size)),
     naiveRecords: count('naive-records', values['naive-records']),
-    freshnessRate: count('fresh-rate', values['fresh-rate']),
+    freshnessRates: values['fresh-rate']
+      .split(',')
+      .map((rate) => count('fresh-rate', rate))
+      .filter((rate) => rate > 0),
+    workerEnv: Object.fromEntries(
+      values['worker-env'].map((assignment) => {
+        const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(assignment);
+        if (!match) throw new Error(`--worker-env: expected NAME=VALUE, got ${JSON.stringify(assignment)}\n${USAGE}`);
+        return [match[1]!, match[2]!];
+      }),
+    ),
     freshnessSeconds: count('fresh-seconds', values['fresh-seconds']),
     ...(projections && { projections }),
     ...(values['cpu-prof'] !== undefined && { cpuProfileDir: resolve(values['cpu-prof']) }),

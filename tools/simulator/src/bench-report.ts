@@ -33,6 +33,10 @@ export interface FreshnessFigures {
   readonly unseen: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Mean records per chunk the worker processed during the run (its batch histogram). */
+  readonly chunkRecords: number;
+  /** Mean time of one chunk, from decode to the store's and the dead-letter topic's acknowledgement. */
+  readonly chunkMs: number;
 }
 
 /** The `q` quantile (0..1) of `values` by nearest rank; 0 for none. */
@@ -53,7 +57,8 @@ export interface WorkerBench {
   /** Raw bulk inserts of the same final documents into an empty collection. */
   readonly writeCeiling: RunFigures;
   readonly sizes: readonly SizeFigures[];
-  readonly freshness?: FreshnessFigures;
+  /** One freshness run per produce rate asked for. */
+  readonly freshness?: readonly FreshnessFigures[];
   /** Bytes of write statements per event, folded in chunks of 500: as sent, and as whole-document replaces. */
   readonly bytesWritten?: { readonly perEvent: number; readonly perEventAsReplaces: number };
 }
@@ -89,7 +94,15 @@ const integer = (value: number): string => Math.round(value).toLocaleString('en'
 const fixed = (value: number | undefined, digits: number): string =>
   value === undefined ? '–' : value.toFixed(digits);
 
-/** The report as one table, a row per worker and size, with the ceilings and ratios after it. */
+/** Lines of a table: the first column left-aligned, the others right-aligned. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [header, ...rows].map(line);
+}
+
+/** The report as tables: a row per worker and size, then the ceilings and ratios, then freshness per produce rate. */
 export function formatBenchReport(report: BenchReport): string {
   const header = [
     'worker',
@@ -118,23 +131,37 @@ export function formatBenchReport(report: BenchReport): string {
         fixed(ceilingRatio(bench, size), 2),
       ]);
     }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [
     `bench ${report.date} on ${report.machine}; ${report.server}; ${report.workers.map((b) => `${b.worker} ${integer(b.records)} records`).join(', ')}`,
-    line(header),
-    ...rows.map(line),
+    ...table(header, rows),
     '',
-    'ceilings (events/s)   consume+decode   bulk insert   growth (largest ÷ smallest size)  bytes written/event (as replaces)  freshness p50 / p99 (ms)',
+    'ceilings (events/s)   consume+decode   bulk insert   growth (largest ÷ smallest size)  bytes written/event (as replaces)',
   ];
   for (const bench of report.workers) {
     const growth = growthRatio(bench);
-    const fresh = bench.freshness;
     const bytes = bench.bytesWritten;
     lines.push(
-      `${bench.worker.padEnd(22)}${integer(rate(bench.consumeCeiling)).padStart(14)}${integer(rate(bench.writeCeiling)).padStart(14)}${(growth === undefined ? '–' : `${growth.toFixed(2)}×`).padStart(10)}  ${(bytes === undefined ? '–' : `${integer(bytes.perEvent)} (${integer(bytes.perEventAsReplaces)})`).padStart(20)}  ${fresh === undefined ? '–' : `${integer(fresh.p50Ms)} / ${integer(fresh.p99Ms)} at ${integer(fresh.rate)}/s (${fresh.samples} samples${fresh.unseen > 0 ? `, ${fresh.unseen} unseen` : ''})`}`,
+      `${bench.worker.padEnd(22)}${integer(rate(bench.consumeCeiling)).padStart(14)}${integer(rate(bench.writeCeiling)).padStart(14)}${(growth === undefined ? '–' : `${growth.toFixed(2)}×`).padStart(10)}  ${(bytes === undefined ? '–' : `${integer(bytes.perEvent)} (${integer(bytes.perEventAsReplaces)})`).padStart(20)}`,
     );
   }
+  const freshness = report.workers.flatMap((bench) =>
+    (bench.freshness ?? []).map((fresh) => [
+      bench.worker,
+      `${integer(fresh.rate)}/s`,
+      integer(fresh.p50Ms),
+      integer(fresh.p99Ms),
+      `${fresh.samples}${fresh.unseen > 0 ? ` (${fresh.unseen} unseen)` : ''}`,
+      integer(fresh.chunkRecords),
+      integer(fresh.chunkMs),
+    ]),
+  );
+  if (freshness.length > 0)
+    lines.push(
+      '',
+      ...table(
+        ['freshness', 'produced', 'p50 ms', 'p99 ms', 'samples', 'records/chunk', 'ms/chunk'],
+        freshness,
+      ),
+    );
   return lines.join('\n');
 }

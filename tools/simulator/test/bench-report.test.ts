@@ -18,7 +18,10 @@ const bench: WorkerBench = {
       worker: { events: 1000, seconds: 0.8, cpuMicrosPerEvent: 38, rssMb: 118, commandsPerEvent: 0.01 },
     },
   ],
-  freshness: { rate: 1000, samples: 40, unseen: 1, p50Ms: 30, p99Ms: 180 },
+  freshness: [
+    { rate: 1000, samples: 40, unseen: 1, p50Ms: 30, p99Ms: 180, chunkRecords: 52.4, chunkMs: 20.6 },
+    { rate: 300, samples: 12, unseen: 0, p50Ms: 12, p99Ms: 40, chunkRecords: 8, chunkMs: 9.2 },
+  ],
   bytesWritten: { perEvent: 210.4, perEventAsReplaces: 612.6 },
 };
 
@@ -44,7 +47,7 @@ describe('bench figures', () => {
     expect(quantile([], 0.5)).toBe(0);
   });
 
-  it('prints a row per worker and size, then the ceilings, growth and freshness', () => {
+  it('prints a row per worker and size, then the ceilings and growth, then a freshness row per rate', () => {
     const report: BenchReport = { date: '2026-11-28', machine: '2 cores', server: 'FerretDB 7.0.42', workers: [bench] };
     const lines = formatBenchReport(report).split('\n');
     expect(lines[0]).toBe('bench 2026-11-28 on 2 cores; FerretDB 7.0.42; user-cards-worker 1,000 records');
@@ -71,13 +74,14 @@ describe('bench figures', () => {
       '–',
       '0.63',
     ]);
-    expect(lines.at(-1)!.split(/\s{2,}/)).toEqual([
-      'user-cards-worker',
-      '10,000',
-      '2,000',
-      '0.80×',
-      '210 (613)',
-      '30 / 180 at 1,000/s (40 samples, 1 unseen)',
+    expect(rows[2]!.split(/\s{2,}/)).toEqual(['user-cards-worker', '10,000', '2,000', '0.80×', '210 (613)']);
+    const freshness = lines.slice(lines.findIndex((l) => l.startsWith('freshness')));
+    expect(freshness.map((l) => l.split(/\s{2,}/))).toEqual([
+      ['freshness', 'produced', 'p50 ms', 'p99 ms', 'samples', 'records/chunk', 'ms/chunk'],
+      ['user-cards-worker', '1,000/s', '30', '180', '40 (1 unseen)', '52', '21'],
+      ['user-cards-worker', '300/s', '12', '40', '12', '8', '9'],
     ]);
+    const { freshness: _none, ...withoutFreshness } = bench;
+    expect(formatBenchReport({ ...report, workers: [withoutFreshness] })).not.toContain('freshness');
   });
 });

@@ -5,15 +5,17 @@ import { runBench } from '../src/bench';
 jest.setTimeout(300_000);
 
 describe('npm run bench, tiny', () => {
-  it('measures each built worker at each size, the ceilings, the naive baseline and the freshness', async () => {
+  it('measures each built worker at each size, the ceilings, the naive baseline and the freshness, with the worker environment asked for', async () => {
     const report = await runBench({
       kafkaBrokers: process.env['KAFKA_BROKERS']!,
       mongoUrl: process.env['MONGO_URL']!,
       scale: 15,
       sizes: [20, 200],
       naiveRecords: 30,
-      freshnessRate: 200,
+      freshnessRates: [200],
       freshnessSeconds: 1,
+      // Reaches every worker run: one record per chunk shows in the chunks and the commands.
+      workerEnv: { MAX_EVENTS_PER_WRITE: '1' },
     });
     expect(report.workers.map((w) => w.worker)).toEqual(WORKERS.map((w) => w.app));
     for (const bench of report.workers) {
@@ -28,10 +30,15 @@ describe('npm run bench, tiny', () => {
           rssMb: expect.any(Number),
           commandsPerEvent: expect.any(Number),
         });
-        expect(size.worker.commandsPerEvent).toBeGreaterThan(0);
+        // In chunks of 500 a worker sends a few hundredths of a command per event; in chunks of 1, one per change.
+        expect(size.worker.commandsPerEvent).toBeGreaterThan(0.5);
         expect(size.naive?.events).toBe(30);
       }
-      expect(bench.freshness?.samples).toBeGreaterThan(0);
+      expect(bench.freshness).toHaveLength(1);
+      const [fresh] = bench.freshness!;
+      expect(fresh!.samples).toBeGreaterThan(0);
+      expect(fresh!.chunkRecords).toBe(1);
+      expect(fresh!.chunkMs).toBeGreaterThan(0);
     }
   });
 });
