@@ -33,10 +33,20 @@ export interface FreshnessFigures {
   readonly unseen: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Worker resident memory at the end of the run: at a steady produce rate, unlike a backlog's full fetches. */
+  readonly rssMb: number;
   /** Mean records per chunk the worker processed during the run (its batch histogram). */
   readonly chunkRecords: number;
   /** Mean time of one chunk, from decode to the store's and the dead-letter topic's acknowledgement. */
   readonly chunkMs: number;
+}
+
+/** CPU per record of the worker's own work done in process, with no I/O (warm). */
+export interface ClientWorkFigures {
+  /** Decoding and validating each record as the worker does. */
+  readonly decodeMicrosPerEvent: number;
+  /** Folding, planning and sizing the writes in chunks of 500, as the store does. */
+  readonly planMicrosPerEvent: number;
 }
 
 /** The `q` quantile (0..1) of `values` by nearest rank; 0 for none. */
@@ -57,6 +67,7 @@ export interface WorkerBench {
   /** Raw bulk inserts of the same final documents into an empty collection. */
   readonly writeCeiling: RunFigures;
   readonly sizes: readonly SizeFigures[];
+  readonly clientWork?: ClientWorkFigures;
   /** One freshness run per produce rate asked for. */
   readonly freshness?: readonly FreshnessFigures[];
   /** Bytes of write statements per event, folded in chunks of 500: as sent, and as whole-document replaces. */
@@ -135,13 +146,14 @@ export function formatBenchReport(report: BenchReport): string {
     `bench ${report.date} on ${report.machine}; ${report.server}; ${report.workers.map((b) => `${b.worker} ${integer(b.records)} records`).join(', ')}`,
     ...table(header, rows),
     '',
-    'ceilings (events/s)   consume+decode   bulk insert   growth (largest ÷ smallest size)  bytes written/event (as replaces)',
+    'ceilings (events/s)   consume+decode   bulk insert   growth (largest ÷ smallest size)  bytes written/event (as replaces)  in-process µs/event (decode + plan)',
   ];
   for (const bench of report.workers) {
     const growth = growthRatio(bench);
     const bytes = bench.bytesWritten;
+    const work = bench.clientWork;
     lines.push(
-      `${bench.worker.padEnd(22)}${integer(rate(bench.consumeCeiling)).padStart(14)}${integer(rate(bench.writeCeiling)).padStart(14)}${(growth === undefined ? '–' : `${growth.toFixed(2)}×`).padStart(10)}  ${(bytes === undefined ? '–' : `${integer(bytes.perEvent)} (${integer(bytes.perEventAsReplaces)})`).padStart(20)}`,
+      `${bench.worker.padEnd(22)}${integer(rate(bench.consumeCeiling)).padStart(14)}${integer(rate(bench.writeCeiling)).padStart(14)}${(growth === undefined ? '–' : `${growth.toFixed(2)}×`).padStart(10)}  ${(bytes === undefined ? '–' : `${integer(bytes.perEvent)} (${integer(bytes.perEventAsReplaces)})`).padStart(20)}  ${(work === undefined ? '–' : `${fixed(work.decodeMicrosPerEvent + work.planMicrosPerEvent, 1)} (${fixed(work.decodeMicrosPerEvent, 1)} + ${fixed(work.planMicrosPerEvent, 1)})`).padStart(20)}`,
     );
   }
   const freshness = report.workers.flatMap((bench) =>
@@ -153,13 +165,14 @@ export function formatBenchReport(report: BenchReport): string {
       `${fresh.samples}${fresh.unseen > 0 ? ` (${fresh.unseen} unseen)` : ''}`,
       integer(fresh.chunkRecords),
       integer(fresh.chunkMs),
+      integer(fresh.rssMb),
     ]),
   );
   if (freshness.length > 0)
     lines.push(
       '',
       ...table(
-        ['freshness', 'produced', 'p50 ms', 'p99 ms', 'samples', 'records/chunk', 'ms/chunk'],
+        ['freshness', 'produced', 'p50 ms', 'p99 ms', 'samples', 'records/chunk', 'ms/chunk', 'RSS MB'],
         freshness,
       ),
     );

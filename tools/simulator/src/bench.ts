@@ -14,12 +14,20 @@ import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream } from '@sc/event-simulator';
 import { provisionTopics, sumMetricSamples } from '@sc/kafka-runtime';
 import { describeServer, ensureIndexes, measureWriteVolume } from '@sc/mongo-store';
+import type { WriteVolume } from '@sc/mongo-store';
 import { foldEvents } from '@sc/projection-core';
 import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
 import { createTestNamespace, expectedDocumentsOf, groupLag, produceAll, startWorkerProcess } from '@sc/testing';
 import type { WorkerProcess } from '@sc/testing';
 import { quantile } from './bench-report';
-import type { BenchReport, FreshnessFigures, RunFigures, SizeFigures, WorkerBench } from './bench-report';
+import type {
+  BenchReport,
+  ClientWorkFigures,
+  FreshnessFigures,
+  RunFigures,
+  SizeFigures,
+  WorkerBench,
+} from './bench-report';
 import { WORKERS } from '@sc/read-models';
 
 /** One worker as the read models declare it. */
@@ -306,10 +314,14 @@ async function freshnessRun(
     let valid = 0;
     for (let i = 0; i < toSend.length; i += perTick) {
       const slice = toSend.slice(i, i + perTick);
-      for (const topic of p.topics) {
-        const messages = slice.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value }));
-        if (messages.length > 0) await producer.send({ topic: `${prefix}${topic}`, acks: -1, messages });
-      }
+      // One produce request per tick for all topics: one round trip, so the rate holds on a slow broker.
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: p.topics.flatMap((topic) => {
+          const messages = slice.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value }));
+          return messages.length === 0 ? [] : [{ topic: `${prefix}${topic}`, messages }];
+        }),
+      });
       const sentAt = Date.now();
       for (const record of slice) {
         if (record.kind !== 'event' || record.value === null) continue;
@@ -344,6 +356,7 @@ async function freshnessRun(
     const chunks = sumMetricSamples(body, 'sc_projection_batch_size_count');
     const perChunk = (name: string): number => (chunks > 0 ? sumMetricSamples(body, name) / chunks : 0);
     return {
+      rssMb: sumMetricSamples(body, 'process_resident_memory_bytes') / 1048576,
       chunkRecords: perChunk('sc_projection_batch_size_sum'),
       chunkMs: 1000 * perChunk('sc_projection_batch_duration_seconds_sum'),
       rate: toSend.length / (producedSeconds || 1),
@@ -370,6 +383,49 @@ async function produce(
       `${prefix}${topic}`,
       records.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value })),
     );
+}
+
+/** Rounds of the in-process work: the first ones warm the JIT, the fastest counts. */
+const CLIENT_WORK_ROUNDS = 3;
+
+/** CPU microseconds (user + system) `work` takes, the fastest of `rounds` runs. */
+function cpuMicros(rounds: number, work: () => void): number {
+  let best = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    const before = process.cpuUsage();
+    work();
+    const used = process.cpuUsage(before);
+    best = Math.min(best, used.user + used.system);
+  }
+  return best;
+}
+
+/**
+ * The worker's own work on the records with no I/O: decoding each as the worker does,
+ * then folding, planning and sizing the writes in chunks of 500 as the store does
+ * (what the worker's CPU would be without the driver's round trips and kafkajs); and
+ * the bytes of those writes.
+ */
+function inProcessWork(
+  p: Worker,
+  records: readonly SimulatedRecord[],
+): { volume: WriteVolume; clientWork: ClientWorkFigures } {
+  let events: VersionedEvent[] = [];
+  const decode = cpuMicros(CLIENT_WORK_ROUNDS, () => {
+    events = records.flatMap((r) => {
+      const event = eventOf(r);
+      return event === undefined ? [] : [event];
+    });
+  });
+  const projection = p.projection as unknown as Parameters<typeof measureWriteVolume<VersionedEvent, VersionStamp>>[0];
+  let volume: WriteVolume | undefined;
+  const plan = cpuMicros(CLIENT_WORK_ROUNDS, () => {
+    volume = measureWriteVolume(projection, events);
+  });
+  return {
+    volume: volume!,
+    clientWork: { decodeMicrosPerEvent: decode / records.length, planMicrosPerEvent: plan / records.length },
+  };
 }
 
 /** Runs the whole bench and returns its report. */
@@ -485,20 +541,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           ),
         );
       }
-      const events = records.flatMap((r) => {
-        const event = eventOf(r);
-        return event === undefined ? [] : [event];
-      });
-      const volume = measureWriteVolume(
-        p.projection as unknown as Parameters<typeof measureWriteVolume<VersionedEvent, VersionStamp>>[0],
-        events,
-      );
+      const { volume, clientWork } = inProcessWork(p, records);
       benches.push({
         bytesWritten: {
           perEvent: (volume.insertBytes + volume.updateBytes) / records.length,
           perEventAsReplaces: (volume.insertBytes + volume.replaceBytes) / records.length,
         },
         ...(freshness.length === 0 ? {} : { freshness }),
+        clientWork,
         worker: p.app,
         collection: p.projection.collection,
         records: records.length,

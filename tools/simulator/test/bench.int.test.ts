@@ -39,6 +39,9 @@ describe('npm run bench, tiny', () => {
       expect(fresh!.samples).toBeGreaterThan(0);
       expect(fresh!.chunkRecords).toBe(1);
       expect(fresh!.chunkMs).toBeGreaterThan(0);
+      expect(fresh!.rssMb).toBeGreaterThan(0);
+      expect(bench.clientWork?.decodeMicrosPerEvent).toBeGreaterThan(0);
+      expect(bench.clientWork?.planMicrosPerEvent).toBeGreaterThan(0);
     }
   });
 });
