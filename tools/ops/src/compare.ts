@@ -247,6 +247,8 @@ export interface StreamComparisonInput extends ComparisonBounds {
    * is in memory anyway (a set of keys is much smaller than the documents).
    */
   readonly rememberLiveKeys?: boolean;
+  /** Called with the count of documents read so far (both sides), for a progress bar. */
+  readonly onProgress?: (documents: number) => void;
 }
 
 /** Runs `fn` on every item of `items` with at most `concurrency` calls in flight. */
@@ -294,10 +296,13 @@ export async function compareStreams(input: StreamComparisonInput): Promise<Comp
     comparison.judge(key, expected, actual, pending);
   };
   const liveKeys = input.rememberLiveKeys ? new Set<string>() : undefined;
+  let read = 0;
+  const progressed = () => input.onProgress?.(++read);
   await forEachConcurrently(input.live.documents(), concurrency, async (actual) => {
     const key = input.keyOf(actual);
     liveKeys?.add(key);
     judge(key, await input.expected.find(actual), actual);
+    progressed();
   });
   const liveHas = async (key: string, doc: Readonly<Record<string, unknown>>): Promise<boolean> =>
     liveKeys ? liveKeys.has(key) : (await input.live.find(doc)) !== undefined;
@@ -305,6 +310,7 @@ export async function compareStreams(input: StreamComparisonInput): Promise<Comp
     const key = input.keyOf(expected);
     // Judged in the first pass when the live side has it; a pending key is judged once either way.
     if (input.pending.has(key) || !(await liveHas(key, expected))) judge(key, expected, undefined);
+    progressed();
   });
   for (const key of input.pending) if (!pendingSeen.has(key)) comparison.judge(key, undefined, undefined, true);
   return comparison.report();

@@ -93,6 +93,8 @@ interface Fold {
   readonly counts: Readonly<FoldCounts>;
   /** The expected side is in memory: the live keys may be kept too (see `rememberLiveKeys`). */
   readonly inMemory: boolean;
+  /** Documents folded (estimated in a collection), for the comparison's progress. */
+  readonly documents: number;
 }
 
 async function takeSnapshot(ops: OpsContext, worker: AnyWorker): Promise<Snapshot> {
@@ -161,6 +163,7 @@ async function foldInMemory(
     records,
     counts: model.counts,
     inMemory: true,
+    documents: model.documents.size,
   };
 }
 
@@ -248,6 +251,7 @@ async function foldIntoCollection(
     records,
     counts,
     inMemory: false,
+    documents: await ops.db.collection(temporary).estimatedDocumentCount(),
   };
 }
 
@@ -274,8 +278,11 @@ export async function verifyProjection(
   const snapshot = await takeSnapshot(ops, worker);
   const base = { projection: projection.name, collection, group: ops.physical(worker.group), mode };
   const keyOf = (doc: Readonly<Record<string, unknown>>) => documentKey(projection.keyFields, doc);
-  const compare = async (fold: Fold) => ({
-    ...(await compareStreams({
+  const compare = async (fold: Fold) => {
+    // Both sides are read once: the live documents, then the folded ones.
+    const total = fold.documents + (await liveCollection.estimatedDocumentCount());
+    options.progress?.start(`verify ${projection.name}: comparing with ${collection}`, total, 'documents');
+    const report = await compareStreams({
       ...snapshot,
       show: options.show,
       keyOf,
@@ -284,10 +291,11 @@ export async function verifyProjection(
       pending: fold.pending,
       concurrency: fold.inMemory ? 1 : (options.lookups ?? 8),
       rememberLiveKeys: fold.inMemory,
-    })),
-    records: fold.records,
-    fold: fold.counts,
-  });
+      onProgress: (documents) => options.progress?.update(documents),
+    });
+    options.progress?.finish();
+    return { ...report, records: fold.records, fold: fold.counts };
+  };
 
   if (mode === 'memory')
     return { ...base, ...(await compare(await foldInMemory(ops, worker, snapshot, options.progress))) };

@@ -156,6 +156,7 @@ describe('compareStreams', () => {
     const inMemory = await compareReadModel({ ...bounds, expected: byKey(expected), live: byKey(live), newest });
     const expectedSide = streamedSide(expected);
     const liveSide = streamedSide(live);
+    const progress: number[] = [];
     const streamed = await compareStreams({
       ...bounds,
       keyOf: (d) => String(d['user_id']),
@@ -163,6 +164,7 @@ describe('compareStreams', () => {
       live: liveSide,
       pending: pendingKeys(newest, bounds.committed),
       concurrency: 4,
+      onProgress: (n) => progress.push(n),
     });
     expect(streamed).toEqual(inMemory);
     expect(streamed).toMatchObject({ checked: 6, equal: 2, missing: 2, extra: 1, different: 1, notYetConsumed: 3 });
@@ -170,6 +172,8 @@ describe('compareStreams', () => {
     expect(streamed.differences.map((d) => `${d.kind} ${d.key}`)).toEqual(['missing b', 'different c']);
     // One lookup per live document, one per expected document but the pending one: no side held in memory.
     expect([expectedSide.lookups, liveSide.lookups]).toEqual([live.length, expected.length - 1]);
+    // Progress counts every document read, of both sides.
+    expect(progress).toEqual(Array.from({ length: live.length + expected.length }, (_, i) => i + 1));
   });
 
   it('given a failing lookup, when compared, then the comparison fails with it', async () => {
