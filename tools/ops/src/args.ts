@@ -5,14 +5,18 @@ import { DEAD_LETTER_REASONS } from '@sc/event-schemas';
 import type { DeadLetterReason } from '@sc/event-schemas';
 import { WORKERS } from '@sc/read-models';
 import type { AnyWorker } from '@sc/read-models';
+import type { VerifyMode } from './verify';
 
 /** The usage text, printed by `help` and after a usage error. */
 export const USAGE = `usage: npm run ops -- <command> [projection] [options]      (the bundle: node main.js <command> …)
 
 commands:
   status                      lag per partition, dead-letter depth, documents, newest updated_at of every projection
-  verify <projection>         fold the projection's topics in memory and compare with the live collection
+  verify <projection>         fold the projection's topics and compare with the live collection
                               [--show N] differences to print (default 10)
+                              [--temporary-collection | --in-memory] where to fold (default: in memory up to
+                              --max-memory-documents N live documents, 100000 by default; in a temporary
+                              collection <collection>__verify_<timestamp> above, dropped at the end)
   dlq list <projection>       dead letters grouped by reason and event type, with counts and first/last time
   dlq show <projection>       dead letters with headers and decoded payloads
                               --reason R [--limit N] (default 20)
@@ -38,7 +42,14 @@ export class UsageError extends ConfigError {
 export type OpsCommand =
   | { readonly name: 'help' }
   | { readonly name: 'status' }
-  | { readonly name: 'verify'; readonly worker: AnyWorker; readonly show: number }
+  | {
+      readonly name: 'verify';
+      readonly worker: AnyWorker;
+      readonly show: number;
+      readonly mode: VerifyMode;
+      /** The threshold of the `auto` mode; the default when undefined. */
+      readonly maxMemoryDocuments: number | undefined;
+    }
   | { readonly name: 'dlq-list'; readonly worker: AnyWorker }
   | { readonly name: 'dlq-show'; readonly worker: AnyWorker; readonly reason: DeadLetterReason; readonly limit: number }
   | {
@@ -63,8 +74,16 @@ export interface ParsedArgs {
   readonly json: boolean;
 }
 
-const FLAGS = new Set(['--json', '--dry-run', '--keep-old']);
-const VALUED = new Set(['--reason', '--event-type', '--since', '--limit', '--max-records', '--show']);
+const FLAGS = new Set(['--json', '--dry-run', '--keep-old', '--temporary-collection', '--in-memory']);
+const VALUED = new Set([
+  '--reason',
+  '--event-type',
+  '--since',
+  '--limit',
+  '--max-records',
+  '--show',
+  '--max-memory-documents',
+]);
 
 /** The worker of a projection name, app name or consumer group; a UsageError otherwise. */
 export function findWorker(name: string | undefined): AnyWorker {
@@ -118,13 +137,28 @@ export function parseOpsArgs(argv: readonly string[]): ParsedArgs {
       allow([]);
       only(0, rest);
       return { command: { name: 'status' }, json };
-    case 'verify':
-      allow(['--show']);
+    case 'verify': {
+      allow(['--show', '--temporary-collection', '--in-memory', '--max-memory-documents']);
       only(1, rest);
+      const temporary = flags.has('--temporary-collection');
+      const memory = flags.has('--in-memory');
+      const threshold = values.get('--max-memory-documents');
+      if (temporary && memory) throw new UsageError('--temporary-collection and --in-memory exclude each other');
+      if ((temporary || memory) && threshold !== undefined)
+        throw new UsageError(
+          '--max-memory-documents chooses the mode by size: not with --temporary-collection or --in-memory',
+        );
       return {
-        command: { name: 'verify', worker: findWorker(rest[0]), show: positiveInt('--show', values.get('--show'), 10) },
+        command: {
+          name: 'verify',
+          worker: findWorker(rest[0]),
+          show: positiveInt('--show', values.get('--show'), 10),
+          mode: temporary ? 'collection' : memory ? 'memory' : 'auto',
+          maxMemoryDocuments: positiveInt('--max-memory-documents', threshold, undefined),
+        },
         json,
       };
+    }
     case 'rebuild':
       allow(['--dry-run', '--keep-old']);
       only(1, rest);

@@ -65,7 +65,7 @@ export async function runOps(
     const config = loadOpsConfig(env);
     ops = await openOpsContext(config, env);
     const progress = createProgressReporter(io.stderr, { quiet: env['OPS_PROGRESS'] === 'off' });
-    const result = await runner(command, { ops, progress, env });
+    const result = await runner(command, { ops, progress, env, stderr: io.stderr });
     progress.finish();
     io.stdout.write(
       json

@@ -17,6 +17,8 @@ export interface CommandContext {
   readonly ops: OpsContext;
   readonly progress: ProgressReporter;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The CLI's stderr (stdout carries the result). */
+  readonly stderr: { write(text: string): unknown };
 }
 
 /** A command's implementation, for the commands of one name. */

@@ -22,6 +22,7 @@ import {
 } from './dead-letters';
 import type { DeadLetter } from './dead-letters';
 import type { ProgressReporter } from './progress';
+import { testHoldFromEnv } from './test-hold';
 import { fetchCommitted, fetchRanges, partitionKey, readRanges } from './topic-reader';
 import type { PartitionRange } from './topic-reader';
 
@@ -121,6 +122,11 @@ export interface ReplayOptions {
   readonly projection?: ProjectionDefinition<DomainEvent, VersionStamp>;
   readonly progress?: ProgressReporter;
   readonly now?: () => Date;
+  /**
+   * Test hook: `replay-applied` after a chunk is applied to the store (and what failed
+   * again written back) and before the replay's group commits it (./test-hold).
+   */
+  readonly hook?: (point: 'replay-applied') => Promise<void>;
 }
 
 /** The consumer group of a replay: one per projection and selection, so a rerun of the same replay resumes. */
@@ -176,6 +182,9 @@ export async function replayDeadLetters(
     groupId: group,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 200,
+    // The workers' session timeout: a rerun after a crash joins once the dead run's session lapses.
+    sessionTimeout: ops.config.worker.kafka.sessionTimeoutMs,
+    heartbeatInterval: ops.config.worker.kafka.heartbeatIntervalMs,
   });
   const records: { origin: string; eventType: string; outcome: ReplayOutcome }[] = [];
   const failedAgainByReason: Record<string, number> = {};
@@ -283,6 +292,7 @@ export async function replayDeadLetters(
                 }
               }
               await replayChunk(letters);
+              await options.hook?.('replay-applied');
               const next = Number(chunk[chunk.length - 1]!.offset) + 1;
               await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
               read += chunk.length;
@@ -344,11 +354,13 @@ export function formatReplayReport(report: ReplayReport): string {
 }
 
 /** The `dlq replay` command. */
-export const runDlqReplay: CommandRunner<'dlq-replay'> = async (command, { ops, progress }) => {
+export const runDlqReplay: CommandRunner<'dlq-replay'> = async (command, { ops, progress, env, stderr }) => {
+  const hook = testHoldFromEnv(env, stderr);
   const report = await replayDeadLetters(ops, command.worker, {
     selection: command.selection,
     ...(command.maxRecords === undefined ? {} : { maxRecords: command.maxRecords }),
     progress,
+    ...(hook === undefined ? {} : { hook }),
   });
   return { exitCode: report.failedAgain > 0 ? 1 : 0, text: formatReplayReport(report), summary: { ...report } };
 };

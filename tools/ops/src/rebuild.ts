@@ -11,15 +11,17 @@ import type { Db } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
 import { createChunkProcessor, createRetrier, toKafkaError } from '@sc/kafka-runtime';
-import { openVersionedStore } from '@sc/mongo-store';
+import { PAUSE_CONTROL_COLLECTION, openVersionedStore, releasePause } from '@sc/mongo-store';
+import type { PauseControlDocument } from '@sc/mongo-store';
 import type { ProjectionDefinition, ProjectionSink, VersionStamp } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
-import { ProjectionError } from '@sc/service-kit';
+import { ConfigError, ProjectionError } from '@sc/service-kit';
 import { PauseNotAcknowledged, holdPause } from './pause';
 import type { CommandRunner } from './command';
 import { OPS_APP } from './context';
 import type { OpsContext } from './context';
 import type { ProgressReporter } from './progress';
+import { testHoldFromEnv } from './test-hold';
 import { fetchCommitted, fetchRanges, partitionKey } from './topic-reader';
 
 /** The collection of rebuild locks, one document per read model being rebuilt. */
@@ -47,9 +49,13 @@ export class RebuildRefused extends ProjectionError {
   }
 }
 
-/** Test hooks: called when a stage is reached (throw to simulate a crash there). */
+/**
+ * Test hooks: called when a stage is reached (throw to simulate a crash there, or hold
+ * until killed: ./test-hold). `shadow-chunk`: after each chunk written to the shadow and
+ * committed while building it.
+ */
 export type RebuildHook = (
-  point: 'building' | 'built' | 'paused' | 'between-renames' | 'swapped',
+  point: 'building' | 'shadow-chunk' | 'built' | 'paused' | 'between-renames' | 'swapped',
 ) => void | Promise<void>;
 
 /** Options of {@link rebuildProjection}. */
@@ -191,6 +197,7 @@ async function consumeUntil(
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: config.worker.kafka.maxWaitMs,
     sessionTimeout: config.worker.kafka.sessionTimeoutMs,
+    heartbeatInterval: config.worker.kafka.heartbeatIntervalMs,
   });
   let finish!: () => void;
   let fail!: (error: unknown) => void;
@@ -282,6 +289,12 @@ async function swap(db: Db, lock: RebuildLock, live: string, hook?: RebuildHook)
   }
 }
 
+/** Ends the pause request on `collection`, if any, with its acknowledgements (see its caller). */
+async function releaseLeftPause(db: Db, collection: string): Promise<void> {
+  const left = await db.collection<PauseControlDocument>(PAUSE_CONTROL_COLLECTION).findOne({ _id: collection });
+  if (left !== null) await releasePause(db, collection, left.request);
+}
+
 /** Rebuilds the worker's read model; see the module comment. */
 export async function rebuildProjection(
   ops: OpsContext,
@@ -346,6 +359,9 @@ export async function rebuildProjection(
             deadLetters,
             progress: options.progress,
             label: `rebuild ${live} into ${lock.shadow}${pass === 2 ? ' (catching up)' : ''}`,
+            onChunk: async () => {
+              await options.hook?.('shadow-chunk');
+            },
           });
         }
       } finally {
@@ -406,6 +422,10 @@ export async function rebuildProjection(
     // committed offsets, from which the live worker goes on; one more record read here
     // would only be found stale.
     swapped = true;
+    // A rerun of a rebuild that died after the swap ends the pause it held (its lease
+    // may not have lapsed yet): releasing it is what that run did next. The lock makes
+    // any request on this collection that run's, and a lapsed one is inert anyway.
+    if (resumed) await releaseLeftPause(ops.db, live);
     if (!options.keepOld && (await collectionExists(ops.db, lock.old))) await ops.db.collection(lock.old).drop();
     await ops.admin.deleteGroups([lock.group]).catch(() => undefined);
     await ops.db.collection<RebuildLock>(REBUILD_LOCKS).deleteOne({ _id: live });
@@ -468,13 +488,33 @@ export function formatRebuildReport(r: RebuildReport): string {
   return lines.join('\n');
 }
 
+/** The variable that sets the pause lease of a rebuild (see {@link RebuildOptions.pauseLeaseMs}). */
+export const PAUSE_LEASE_VARIABLE = 'OPS_PAUSE_LEASE_MS';
+
+/**
+ * The pause lease OPS_PAUSE_LEASE_MS asks for (undefined: the default). Shorter frees
+ * the live workers sooner when a rebuild dies holding the pause; it must stay well
+ * above the workers' 500 ms refresh, hence at least 1 s.
+ */
+export function pauseLeaseFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env[PAUSE_LEASE_VARIABLE];
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1000)
+    throw new ConfigError([`${PAUSE_LEASE_VARIABLE}: a whole number of milliseconds ≥ 1000 (got "${text}")`]);
+  return Number(text);
+}
+
 /** The `rebuild` command. */
-export const runRebuild: CommandRunner<'rebuild'> = async (command, { ops, progress }) => {
+export const runRebuild: CommandRunner<'rebuild'> = async (command, { ops, progress, env, stderr }) => {
+  const pauseLeaseMs = pauseLeaseFromEnv(env);
+  const hook = testHoldFromEnv(env, stderr);
   try {
     const report = await rebuildProjection(ops, command.worker, {
       dryRun: command.dryRun,
       keepOld: command.keepOld,
       progress,
+      ...(pauseLeaseMs === undefined ? {} : { pauseLeaseMs }),
+      ...(hook === undefined ? {} : { hook }),
     });
     return { exitCode: 0, text: formatRebuildReport(report), summary: { ...report } };
   } catch (error) {

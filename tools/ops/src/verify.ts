@@ -1,23 +1,59 @@
 // `verify <projection>`: the drift check. Fold the projection's topics from their
-// start in memory with the worker's rules, then compare with the live collection
-// wherever the live group has consumed every record of a document.
+// start with the worker's rules, then compare with the live collection wherever the
+// live group has consumed every record of a document. The fold is in memory, or, for
+// a model too large for that, through the projection's own store into a temporary
+// collection that is dropped afterwards. Both modes share the comparison (./compare):
+// the live collection is streamed, never loaded.
+import type { Collection, Document } from 'mongodb';
+import { decodeRecord } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
+import { createChunkProcessor, createRetrier } from '@sc/kafka-runtime';
+import { openVersionedStore } from '@sc/mongo-store';
 import type { ProjectionDefinition, VersionStamp } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
+import { describeError } from '@sc/service-kit';
 import type { CommandResult, CommandRunner } from './command';
-import { compareReadModel, formatDifferences } from './compare';
-import type { ComparisonReport } from './compare';
+import { compareStreams, createPendingTracker, formatDifferences, memorySide, pendingKeys } from './compare';
+import type { ComparisonReport, ModelSide } from './compare';
+import { OPS_APP } from './context';
 import type { OpsContext } from './context';
 import { createMemoryModel, documentKey } from './memory-model';
 import type { FoldCounts } from './memory-model';
 import type { ProgressReporter } from './progress';
 import { fetchCommitted, fetchRanges, partitionKey, readRanges } from './topic-reader';
+import type { PartitionRange } from './topic-reader';
+
+/**
+ * Where `verify` folds: `memory`, `collection` (a temporary collection), or `auto`:
+ * the temporary collection when the live collection has more documents than
+ * `maxMemoryDocuments`.
+ */
+export type VerifyMode = 'memory' | 'collection' | 'auto';
+
+/**
+ * Above this many live documents `auto` folds into a temporary collection: a folded
+ * document and its key take a few kB of heap, so this keeps the fold well inside the
+ * 1 GiB the verify Jobs of deploy/ops are given.
+ */
+export const DEFAULT_MAX_MEMORY_DOCUMENTS = 100_000;
+
+/** The temporary collection of a `verify` in collection mode, and whether it is gone. */
+export interface TemporaryCollection {
+  readonly name: string;
+  readonly dropped: boolean;
+  /** Why it could not be dropped. */
+  readonly dropError?: string;
+}
 
 /** What `verify` found. */
 export interface VerifyReport extends ComparisonReport {
   readonly projection: string;
   readonly collection: string;
   readonly group: string;
+  /** Where the fold was made (`auto` resolved). */
+  readonly mode: Exclude<VerifyMode, 'auto'>;
+  /** Collection mode only. */
+  readonly temporaryCollection?: TemporaryCollection;
   /** Records folded, and what the fold made of them. */
   readonly records: number;
   readonly fold: Readonly<FoldCounts>;
@@ -29,16 +65,39 @@ export interface VerifyOptions {
   readonly show: number;
   /** The collection to compare with; default the projection's own. */
   readonly collection?: string;
+  /** Default `auto`. */
+  readonly mode?: VerifyMode;
+  /** The threshold of `auto`; default {@link DEFAULT_MAX_MEMORY_DOCUMENTS}. */
+  readonly maxMemoryDocuments?: number;
+  /** Point lookups in flight at once in collection mode (reads only). Default 8. */
+  readonly lookups?: number;
   readonly progress?: ProgressReporter;
+  readonly now?: () => Date;
 }
 
-/** Folds the worker's topics in memory and compares the result with the live collection. */
-export async function verifyProjection(
-  ops: OpsContext,
-  worker: AnyWorker,
-  options: VerifyOptions,
-): Promise<VerifyReport> {
-  const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
+/** The offsets a verify works with, taken once at its start. */
+interface Snapshot {
+  readonly ranges: readonly PartitionRange[];
+  /** The live group's committed offsets, by logical `topic/partition`. */
+  readonly committed: ReadonlyMap<string, number>;
+  /** The end of the fold, by logical `topic/partition`. */
+  readonly foldedUpTo: ReadonlyMap<string, number>;
+  readonly total: number;
+}
+
+/** What a fold hands the comparison. */
+interface Fold {
+  readonly expected: ModelSide;
+  readonly pending: ReadonlySet<string>;
+  readonly records: number;
+  readonly counts: Readonly<FoldCounts>;
+  /** The expected side is in memory: the live keys may be kept too (see `rememberLiveKeys`). */
+  readonly inMemory: boolean;
+  /** Documents folded (estimated in a collection), for the comparison's progress. */
+  readonly documents: number;
+}
+
+async function takeSnapshot(ops: OpsContext, worker: AnyWorker): Promise<Snapshot> {
   const topics = worker.topics.map((t) => ops.physical(t));
   const group = ops.physical(worker.group);
   // Committed offsets first, ends second: everything committed is inside the fold.
@@ -52,45 +111,230 @@ export async function verifyProjection(
     }),
   );
   const foldedUpTo = new Map(ranges.map((r) => [logicalKey(r.topic, r.partition), r.high]));
-  const total = ranges.reduce((sum, r) => sum + r.high - r.low, 0);
+  return { ranges, committed, foldedUpTo, total: ranges.reduce((sum, r) => sum + r.high - r.low, 0) };
+}
 
+/** A collection as one side of the comparison: streamed, and looked up by top-level equality on the key fields. */
+function collectionSide(collection: Collection, keyFields: readonly string[]): ModelSide {
+  return {
+    documents: () => collection.find({}, { projection: { _id: 0 } }),
+    async find(doc) {
+      // Equality on each key field at the top level: FerretDB v1 turns only that into an
+      // indexed PostgreSQL query ($in or $or would fetch the whole collection).
+      const filter: Document = {};
+      for (const field of keyFields) filter[field] = doc[field];
+      return (await collection.findOne(filter, { projection: { _id: 0 } })) ?? undefined;
+    },
+  };
+}
+
+/** `20261128T081659123Z`: to the millisecond, so two verifies of one collection never share a name. */
+function stampOf(date: Date): string {
+  return date.toISOString().replace(/[-:.]/g, '');
+}
+
+/** Folds in memory with the worker's rules (./memory-model). */
+async function foldInMemory(
+  ops: OpsContext,
+  worker: AnyWorker,
+  snapshot: Snapshot,
+  progress: ProgressReporter | undefined,
+): Promise<Fold> {
+  const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
   const model = createMemoryModel(projection);
-  let read = 0;
-  options.progress?.start(`verify ${projection.name}: folding ${worker.topics.join(', ')}`, total);
+  let records = 0;
+  progress?.start(`verify ${projection.name}: folding ${worker.topics.join(', ')} in memory`, snapshot.total);
   await readRanges(
     ops.kafka,
     ops.admin,
-    ranges,
+    snapshot.ranges,
     (batch) => {
       model.apply(ops.logical(batch.topic), batch.partition, batch.messages);
-      read += batch.messages.length;
-      options.progress?.update(read);
+      records += batch.messages.length;
+      progress?.update(records);
     },
     { groupPrefix: ops.physical(`sc-ops.verify.${worker.group}.`) },
   );
-  options.progress?.finish();
-
-  const collection = options.collection ?? projection.collection;
-  const live = new Map<string, Record<string, unknown>>();
-  for await (const doc of ops.db.collection(collection).find({}, { projection: { _id: 0 } }))
-    live.set(documentKey(projection.keyFields, doc), doc);
-
-  const report = compareReadModel({
-    expected: model.documents as ReadonlyMap<string, unknown> as ReadonlyMap<string, Record<string, unknown>>,
-    newest: model.newest,
-    live,
-    committed,
-    foldedUpTo,
-    show: options.show,
-  });
-  return { ...report, projection: projection.name, collection, group, records: read, fold: model.counts };
+  progress?.finish();
+  const documents = model.documents as ReadonlyMap<string, unknown> as ReadonlyMap<string, Record<string, unknown>>;
+  return {
+    expected: memorySide(documents, (doc) => documentKey(projection.keyFields, doc)),
+    pending: pendingKeys(model.newest, snapshot.committed),
+    records,
+    counts: model.counts,
+    inMemory: true,
+    documents: model.documents.size,
+  };
 }
 
-/** The report as text: counts, then the first differences field by field. */
+/**
+ * Folds through the projection's own store (the workers' chunk processor and
+ * MongoDB store, which creates the declared indexes when it opens) into `temporary`.
+ * What the workers would dead-letter is counted, never produced.
+ */
+async function foldIntoCollection(
+  ops: OpsContext,
+  worker: AnyWorker,
+  snapshot: Snapshot,
+  temporary: string,
+  progress: ProgressReporter | undefined,
+): Promise<Fold> {
+  const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
+  const { config } = ops;
+  const counts: FoldCounts = { applied: 0, stale: 0, ignored: 0, dead_lettered: 0 };
+  const pending = createPendingTracker(snapshot.committed);
+  let records = 0;
+  const store = await openVersionedStore({
+    url: config.store.url,
+    database: config.store.database,
+    appName: OPS_APP,
+    projection: { ...projection, collection: temporary },
+    logger: ops.logger,
+    maxConflictRounds: config.store.maxConflictRounds,
+    readConcern: config.store.readConcern,
+    writeConcern: config.store.writeConcern,
+  });
+  const abort = new AbortController();
+  try {
+    const processor = createChunkProcessor<DomainEvent>({
+      sink: store.sink,
+      deadLetters: { send: () => Promise.resolve() },
+      deadLetterTopic: '(not produced by verify)',
+      consumerGroup: ops.physical(`sc-ops.verify.${worker.group}`),
+      maxDeadLetterBatchBytes: config.worker.processing.maxDeadLetterBatchBytes,
+      retrier: createRetrier({ policy: config.worker.retry, logger: ops.logger, signal: abort.signal }),
+      // Its "record dead-lettered" warnings would say what verify does not do: the summary counts them.
+      logger: ops.logger.child({}, { level: 'error' }),
+    });
+    progress?.start(`verify ${projection.name}: folding ${worker.topics.join(', ')} into ${temporary}`, snapshot.total);
+    await readRanges(
+      ops.kafka,
+      ops.admin,
+      snapshot.ranges,
+      async (batch) => {
+        const logicalTopic = ops.logical(batch.topic);
+        const size = config.worker.processing.maxEventsPerWrite;
+        for (let start = 0; start < batch.messages.length; start += size) {
+          const chunk = batch.messages.slice(start, start + size);
+          // The newest record of each key, as the memory fold notes it (the processor decodes again).
+          for (const m of chunk) {
+            const decoded = decodeRecord({ topic: logicalTopic, key: m.key, value: m.value });
+            if (decoded.kind === 'event')
+              pending.note(documentKey(projection.keyFields, projection.keyOf(decoded.event)), {
+                topic: logicalTopic,
+                partition: batch.partition,
+                offset: Number(m.offset),
+              });
+          }
+          const result = await processor.process(chunk, {
+            topic: batch.topic,
+            logicalTopic,
+            partition: batch.partition,
+            keepGoing: () => !abort.signal.aborted,
+          });
+          if (result.status === 'stopped') throw new Error(`the fold into ${temporary} was stopped`);
+          for (const verdict of result.verdicts) counts[verdict.outcome]++;
+          records += chunk.length;
+          progress?.update(records);
+        }
+      },
+      { groupPrefix: ops.physical(`sc-ops.verify.${worker.group}.`) },
+    );
+    progress?.finish();
+  } finally {
+    abort.abort();
+    await store.close();
+  }
+  return {
+    expected: collectionSide(ops.db.collection(temporary), projection.keyFields),
+    pending: pending.keys,
+    records,
+    counts,
+    inMemory: false,
+    documents: await ops.db.collection(temporary).estimatedDocumentCount(),
+  };
+}
+
+/**
+ * Folds the worker's topics (in memory or into a temporary collection, see
+ * {@link VerifyMode}) and compares the result with the live collection. The temporary
+ * collection is dropped in every case; the report says if that failed.
+ */
+export async function verifyProjection(
+  ops: OpsContext,
+  worker: AnyWorker,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
+  const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
+  const collection = options.collection ?? projection.collection;
+  const liveCollection = ops.db.collection(collection);
+  const requested = options.mode ?? 'auto';
+  const mode: Exclude<VerifyMode, 'auto'> =
+    requested !== 'auto'
+      ? requested
+      : (await liveCollection.estimatedDocumentCount()) > (options.maxMemoryDocuments ?? DEFAULT_MAX_MEMORY_DOCUMENTS)
+        ? 'collection'
+        : 'memory';
+  const snapshot = await takeSnapshot(ops, worker);
+  const base = { projection: projection.name, collection, group: ops.physical(worker.group), mode };
+  const keyOf = (doc: Readonly<Record<string, unknown>>) => documentKey(projection.keyFields, doc);
+  const compare = async (fold: Fold) => {
+    // Both sides are read once: the live documents, then the folded ones.
+    const total = fold.documents + (await liveCollection.estimatedDocumentCount());
+    options.progress?.start(`verify ${projection.name}: comparing with ${collection}`, total, 'documents');
+    const report = await compareStreams({
+      ...snapshot,
+      show: options.show,
+      keyOf,
+      expected: fold.expected,
+      live: collectionSide(liveCollection, projection.keyFields),
+      pending: fold.pending,
+      concurrency: fold.inMemory ? 1 : (options.lookups ?? 8),
+      rememberLiveKeys: fold.inMemory,
+      onProgress: (documents) => options.progress?.update(documents),
+    });
+    options.progress?.finish();
+    return { ...report, records: fold.records, fold: fold.counts };
+  };
+
+  if (mode === 'memory')
+    return { ...base, ...(await compare(await foldInMemory(ops, worker, snapshot, options.progress))) };
+
+  const temporary = `${projection.collection}__verify_${stampOf((options.now ?? (() => new Date()))())}`;
+  let compared: Awaited<ReturnType<typeof compare>> | undefined;
+  let failure: unknown;
+  try {
+    compared = await compare(await foldIntoCollection(ops, worker, snapshot, temporary, options.progress));
+  } catch (error) {
+    failure = error;
+  }
+  let dropError: string | undefined;
+  try {
+    // Dropping a collection that was never created is no error: nothing to drop either way.
+    await ops.db.collection(temporary).drop();
+  } catch (error) {
+    dropError = describeError(error);
+  }
+  if (compared === undefined) {
+    // The report that would name the leftover is not coming: the log does.
+    if (dropError !== undefined)
+      ops.logger.error({ collection: temporary, cause: dropError }, 'the temporary collection could not be dropped');
+    throw failure;
+  }
+  return {
+    ...base,
+    ...compared,
+    temporaryCollection: { name: temporary, dropped: dropError === undefined, ...(dropError ? { dropError } : {}) },
+  };
+}
+
+/** The report as text: where it folded, the counts, then the first differences field by field. */
 export function formatVerifyReport(report: VerifyReport): string {
   const f = report.fold;
+  const temporary = report.temporaryCollection;
+  const where = temporary ? `into the temporary collection ${temporary.name}` : 'in memory';
   const lines = [
-    `verify ${report.projection}: ${report.records.toLocaleString('en')} records folded (${f.applied} applied, ${f.stale} stale, ${f.ignored} ignored, ${f.dead_lettered} refused) into ${report.collection} as the events give it`,
+    `verify ${report.projection}: ${report.records.toLocaleString('en')} records folded (${f.applied} applied, ${f.stale} stale, ${f.ignored} ignored, ${f.dead_lettered} refused) ${where}, compared with ${report.collection}`,
     `documents checked ${report.checked}: equal ${report.equal}, missing ${report.missing}, extra ${report.extra}, different ${report.different}` +
       `; not compared ${report.notYetConsumed} (newest record not yet consumed by ${report.group})`,
   ];
@@ -102,15 +346,27 @@ export function formatVerifyReport(report: VerifyReport): string {
     );
   }
   lines.push(problems === 0 ? 'OK: the collection is what its events give' : `DIFFERENT: ${problems} documents differ`);
+  if (temporary)
+    lines.push(
+      temporary.dropped
+        ? `temporary collection ${temporary.name} dropped`
+        : `FAILED to drop the temporary collection ${temporary.name} (${temporary.dropError ?? 'unknown error'}): drop it by hand, db.${temporary.name}.drop()`,
+    );
   return lines.join('\n');
 }
 
-/** The `verify` command. */
+/** The `verify` command: exit 1 on any difference, or when the temporary collection is left behind. */
 export const runVerify: CommandRunner<'verify'> = async (command, { ops, progress }): Promise<CommandResult> => {
-  const report = await verifyProjection(ops, command.worker, { show: command.show, progress });
+  const report = await verifyProjection(ops, command.worker, {
+    show: command.show,
+    mode: command.mode,
+    ...(command.maxMemoryDocuments === undefined ? {} : { maxMemoryDocuments: command.maxMemoryDocuments }),
+    progress,
+  });
   const { differences, ...counts } = report;
+  const clean = report.missing + report.extra + report.different === 0 && report.temporaryCollection?.dropped !== false;
   return {
-    exitCode: report.missing + report.extra + report.different === 0 ? 0 : 1,
+    exitCode: clean ? 0 : 1,
     text: formatVerifyReport(report),
     summary: { ...counts, differences },
   };

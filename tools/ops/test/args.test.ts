@@ -6,7 +6,7 @@ describe('parseOpsArgs', () => {
     expect(parseOpsArgs([])).toEqual({ command: { name: 'help' }, json: false });
     expect(parseOpsArgs(['status', '--json'])).toEqual({ command: { name: 'status' }, json: true });
     expect(parseOpsArgs(['verify', 'user_cards', '--show', '3'])).toEqual({
-      command: { name: 'verify', worker: USER_CARDS_WORKER, show: 3 },
+      command: { name: 'verify', worker: USER_CARDS_WORKER, show: 3, mode: 'auto', maxMemoryDocuments: undefined },
       json: false,
     });
     expect(parseOpsArgs(['rebuild', 'feed-builder-worker', '--dry-run']).command).toEqual({
@@ -45,6 +45,26 @@ describe('parseOpsArgs', () => {
       selection: { reason: 'handler_error', eventType: 'user.verified', since: new Date('2026-11-28T06:00:00Z') },
       maxRecords: 5,
     });
+  });
+
+  it('given verify with a fold mode, when parsed, then it names the mode and the auto threshold', () => {
+    const verify = (...options: string[]) => parseOpsArgs(['verify', 'user_cards', ...options]).command;
+    expect(verify('--temporary-collection')).toMatchObject({ mode: 'collection', maxMemoryDocuments: undefined });
+    expect(verify('--in-memory')).toMatchObject({ mode: 'memory' });
+    expect(verify('--max-memory-documents', '5000')).toMatchObject({ mode: 'auto', maxMemoryDocuments: 5000 });
+  });
+
+  it.each([
+    [['verify', 'user_cards', '--temporary-collection', '--in-memory'], /exclude each other/],
+    [
+      ['verify', 'user_cards', '--in-memory', '--max-memory-documents', '9'],
+      /not with --temporary-collection or --in-memory/,
+    ],
+    [['verify', 'user_cards', '--max-memory-documents', 'lots'], /--max-memory-documents must be a whole number/],
+    [['rebuild', 'user_cards', '--temporary-collection'], /--temporary-collection does not apply to rebuild/],
+  ])('given the verify mode options %j, when parsed, then a usage error says why', (argv, message) => {
+    expect(() => parseOpsArgs(argv)).toThrow(UsageError);
+    expect(() => parseOpsArgs(argv)).toThrow(message);
   });
 
   it.each([

@@ -1,15 +1,17 @@
-import { USER_CARDS_WORKER } from '@sc/read-models';
+import { USER_CARDS_WORKER, WORKERS } from '@sc/read-models';
+import type { AnyWorker } from '@sc/read-models';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { sumMetricSamples } from '@sc/kafka-runtime';
 import { PAUSE_ACKS_COLLECTION, PAUSE_CONTROL_COLLECTION, requestPause } from '@sc/mongo-store';
-import { DEFAULT_STREAM, createEndToEndWorld, startWorkerProcess } from '@sc/testing';
-import type { EndToEndWorld, WorkerProcess } from '@sc/testing';
+import { DEFAULT_STREAM, createEndToEndWorld, expectedDocumentsOf, startWorkerProcess } from '@sc/testing';
+import type { EndToEndWorld, ReadRecord, WorkerProcess } from '@sc/testing';
 import { loadOpsConfig, openOpsContext } from '../src/context';
 import { PauseNotAcknowledged } from '../src/pause';
 import { fetchCommitted } from '../src/topic-reader';
 import { REBUILD_LOCKS, rebuildProjection } from '../src/rebuild';
 import type { RebuildHook } from '../src/rebuild';
-import { runOpsForTest } from './ops-run';
+import { testHoldLine } from '../src/test-hold';
+import { runOpsForTest, startOpsProcess } from './ops-run';
 
 /** Runs `check` until it stops throwing (its last failure is thrown after `timeoutMs`). */
 async function settle(check: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
@@ -24,19 +26,143 @@ async function settle(check: () => Promise<void>, timeoutMs = 30_000): Promise<v
   }
 }
 
-// The user-cards worker (the built bundle) keeps running and consuming while the
-// read model is rebuilt beside it and swapped in; every rebuild must end with the
-// collection a calm run gives (the simulator's own account), and `verify` agreeing.
+// One stream for every projection: each of them gets poison records and enough documents.
+const STREAM = { ...DEFAULT_STREAM, users: 120, posts: 60, promotions: 20, orders: 60 };
+
+/** `topic/partition@offset reason` of a dead letter, as a rebuild lists what it did not produce. */
+function originOf(letter: ReadRecord): string {
+  const h = letter.headers;
+  return `${h[DEAD_LETTER_HEADERS.originalTopic]}/${h[DEAD_LETTER_HEADERS.originalPartition]}@${h[DEAD_LETTER_HEADERS.originalOffset]} ${h[DEAD_LETTER_HEADERS.reason]}`;
+}
+
+/** The collections of a world, without the pause's control collections (they stay once created; their documents are deleted). */
+async function collectionsOf(world: EndToEndWorld): Promise<string[]> {
+  return (await world.db.listCollections({}, { nameOnly: true }).toArray())
+    .map((c) => c.name)
+    .filter((name) => name !== PAUSE_CONTROL_COLLECTION && name !== PAUSE_ACKS_COLLECTION)
+    .sort();
+}
+
+// Every worker (the built bundle) keeps running and consuming while its read model is
+// rebuilt beside it and swapped in: the same test for each projection, from the
+// WORKERS descriptors, ending with the collection a calm run gives (the simulator's
+// own account) and `verify` agreeing.
+describe.each(WORKERS.map((w) => [w.projection.name, w] as const))(
+  'ops rebuild of %s against the real broker and store, its live worker running',
+  (name, target: AnyWorker) => {
+    let world: EndToEndWorld;
+    let worker: WorkerProcess;
+    const live = target.projection.collection;
+    const pauseRequests = () => world.db.collection(PAUSE_CONTROL_COLLECTION).countDocuments();
+    const readyz = async () => (await worker.get('/readyz')).body;
+    const pausedMetric = async () => sumMetricSamples((await worker.get('/metrics')).body, 'sc_projection_paused');
+
+    beforeAll(async () => {
+      world = await createEndToEndWorld(target, { seed: 47, ...STREAM });
+      const half = Math.floor(world.records.length / 2);
+      await world.produce(world.records.slice(0, half));
+      worker = startWorkerProcess(target.app, world.env);
+      await world.waitForLagZero();
+    });
+
+    afterAll(async () => {
+      await worker?.stop('SIGTERM');
+      await world?.close();
+    });
+
+    it('given records that keep coming through the swap, when rebuilt, then the live worker is paused around the swap only and the collection ends as a calm run', async () => {
+      const half = Math.floor(world.records.length / 2);
+      const rest = world.records.slice(half);
+      const slices = 20;
+      const slice = Math.ceil(rest.length / slices);
+      const pid = worker.child.pid;
+      // Records keep coming all along: while the shadow is built, while the live worker is
+      // paused and the collection swapped, and after. The last two slices wait for the
+      // swap, so that some records surely come after it.
+      let produced = 0;
+      let swappedAt = false;
+      const producing = (async () => {
+        for (let i = 0; i < rest.length; i += slice) {
+          while (i >= rest.length - 2 * slice && !swappedAt) await new Promise((r) => setTimeout(r, 50));
+          await world.produce(rest.slice(i, i + slice));
+          produced++;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })();
+      const ops = await openOpsContext(loadOpsConfig({ ...process.env, ...world.env }), {});
+      const liveGroup = `${world.prefix}${target.group}`;
+      const topics = target.topics.map((t) => `${world.prefix}${t}`);
+      const seenWhilePaused: { readyz?: string; paused?: number; produced?: boolean; committedMoved?: boolean } = {};
+      let report;
+      try {
+        report = await rebuildProjection(ops, target, {
+          dryRun: false,
+          keepOld: false,
+          hook: async (at) => {
+            if (at === 'paused') {
+              // The live worker acknowledged: it says so, and its group commits nothing while records arrive.
+              seenWhilePaused.readyz = await readyz();
+              seenWhilePaused.paused = await pausedMetric();
+              const committed = await fetchCommitted(ops.admin, liveGroup, topics);
+              const before = produced;
+              for (let waited = 0; produced === before && waited < 10_000; waited += 50)
+                await new Promise((r) => setTimeout(r, 50));
+              await new Promise((r) => setTimeout(r, 1_000)); // longer than a fetch and a chunk
+              const after = await fetchCommitted(ops.admin, liveGroup, topics);
+              seenWhilePaused.produced = produced > before;
+              seenWhilePaused.committedMoved = JSON.stringify([...after]) !== JSON.stringify([...committed]);
+            }
+            if (at === 'swapped') swappedAt = true;
+          },
+        });
+      } finally {
+        swappedAt = true;
+        await ops.close();
+      }
+      await producing;
+      expect(seenWhilePaused.readyz).toMatch(
+        new RegExp(`^not ready: .*paused by rebuild of ${live} by \\S+ \\(request [0-9a-f-]{36}, lease until `),
+      );
+      expect(seenWhilePaused.paused).toBe(1);
+      expect(seenWhilePaused.produced).toBe(true);
+      expect(seenWhilePaused.committedMoved).toBe(false);
+      expect(report).toMatchObject({ swapped: true, dryRun: false, resumed: false });
+      expect(report.records).toBeGreaterThan(half); // more than what existed when it started
+      // Counted, not produced: at least the poison records of what existed at its start, each one the live worker dead-lettered.
+      const poison = world.records.slice(0, half).filter((r) => r.kind === 'poison').length;
+      expect(poison).toBeGreaterThan(0);
+      expect(report.deadLetters).toBeGreaterThanOrEqual(poison);
+      expect(await collectionsOf(world)).toEqual([live, REBUILD_LOCKS].sort()); // old dropped, shadow renamed in
+      expect(await pauseRequests()).toBe(0); // released
+
+      await world.waitForLagZero();
+      // The live worker ran throughout: the same process, consuming again, ready, not paused.
+      expect(worker.child.pid).toBe(pid);
+      expect(worker.child.exitCode).toBeNull();
+      await settle(async () => expect(await readyz()).toBe('ready\n'));
+      expect(await pausedMetric()).toBe(0);
+      await world.expectExactDocuments();
+      await world.expectDeclaredIndexes(target.projection.indexes);
+      // Every dead letter is the live worker's: the rebuild produced none.
+      const groups = new Set((await world.deadLetters()).map((l) => l.headers[DEAD_LETTER_HEADERS.consumerGroup]));
+      expect([...groups]).toEqual([liveGroup]);
+      // What the rebuild counted is what the live worker dead-lettered (the rebuild may have read ahead of it: after lag 0).
+      const liveOrigins = new Set((await world.deadLetters()).map(originOf));
+      expect(report.deadLetterOrigins.filter((o) => !liveOrigins.has(o))).toEqual([]);
+      const verify = await runOpsForTest(['verify', name, '--json'], world.env);
+      expect(verify.json).toMatchObject({ exitCode: 0, missing: 0, extra: 0, different: 0 });
+    });
+  },
+);
+
+// The user-cards worker (the built bundle) keeps running beside every other case of a
+// rebuild: options, refusals, the pause's failures, and crashes at each stage; every
+// rebuild must end with the collection a calm run gives (the simulator's own account).
 describe('ops rebuild against the real broker and store, the live worker running', () => {
   let world: EndToEndWorld;
   let worker: WorkerProcess;
   const live = USER_CARDS_WORKER.projection.collection;
-  // The pause's control collections stay once created (their documents are deleted): not part of the comparisons.
-  const collections = async () =>
-    (await world.db.listCollections({}, { nameOnly: true }).toArray())
-      .map((c) => c.name)
-      .filter((name) => name !== PAUSE_CONTROL_COLLECTION && name !== PAUSE_ACKS_COLLECTION)
-      .sort();
+  const collections = () => collectionsOf(world);
   const pauseRequests = () => world.db.collection(PAUSE_CONTROL_COLLECTION).countDocuments();
   const readyz = async () => (await worker.get('/readyz')).body;
   const pausedMetric = async () => sumMetricSamples((await worker.get('/metrics')).body, 'sc_projection_paused');
@@ -50,8 +176,7 @@ describe('ops rebuild against the real broker and store, the live worker running
       promotions: 0,
       orders: 0,
     });
-    const half = Math.floor(world.records.length / 2);
-    await world.produce(world.records.slice(0, half));
+    await world.produce(world.records);
     worker = startWorkerProcess(USER_CARDS_WORKER.app, world.env);
     await world.waitForLagZero();
   });
@@ -66,83 +191,6 @@ describe('ops rebuild against the real broker and store, the live worker running
   afterAll(async () => {
     await worker?.stop('SIGTERM');
     await world?.close();
-  });
-
-  it('rebuilds while the live worker consumes a stream that keeps coming through the swap, pauses it, ends as a calm run', async () => {
-    const half = Math.floor(world.records.length / 2);
-    const rest = world.records.slice(half);
-    const slices = 20;
-    const slice = Math.ceil(rest.length / slices);
-    const pid = worker.child.pid;
-    // Records keep coming all along: while the shadow is built, while the live worker is
-    // paused and the collection swapped, and after. The last two slices wait for the
-    // swap, so that some records surely come after it.
-    let produced = 0;
-    let swappedAt = false;
-    const producing = (async () => {
-      for (let i = 0; i < rest.length; i += slice) {
-        while (i >= rest.length - 2 * slice && !swappedAt) await new Promise((r) => setTimeout(r, 50));
-        await world.produce(rest.slice(i, i + slice));
-        produced++;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
-    const ops = await openOpsContext(loadOpsConfig({ ...process.env, ...world.env }), {});
-    const liveGroup = `${world.prefix}${USER_CARDS_WORKER.group}`;
-    const topics = USER_CARDS_WORKER.topics.map((t) => `${world.prefix}${t}`);
-    const seenWhilePaused: { readyz?: string; paused?: number; produced?: boolean; committedMoved?: boolean } = {};
-    let report;
-    try {
-      report = await rebuildProjection(ops, USER_CARDS_WORKER, {
-        dryRun: false,
-        keepOld: false,
-        hook: async (at) => {
-          if (at === 'paused') {
-            // The live worker acknowledged: it says so, and its group commits nothing while records arrive.
-            seenWhilePaused.readyz = await readyz();
-            seenWhilePaused.paused = await pausedMetric();
-            const committed = await fetchCommitted(ops.admin, liveGroup, topics);
-            const before = produced;
-            for (let waited = 0; produced === before && waited < 10_000; waited += 50)
-              await new Promise((r) => setTimeout(r, 50));
-            await new Promise((r) => setTimeout(r, 1_000)); // longer than a fetch and a chunk
-            const after = await fetchCommitted(ops.admin, liveGroup, topics);
-            seenWhilePaused.produced = produced > before;
-            seenWhilePaused.committedMoved = JSON.stringify([...after]) !== JSON.stringify([...committed]);
-          }
-          if (at === 'swapped') swappedAt = true;
-        },
-      });
-    } finally {
-      swappedAt = true;
-      await ops.close();
-    }
-    await producing;
-    expect(seenWhilePaused.readyz).toMatch(
-      /^not ready: .*paused by rebuild of user_cards by \S+ \(request [0-9a-f-]{36}, lease until /,
-    );
-    expect(seenWhilePaused.paused).toBe(1);
-    expect(seenWhilePaused.produced).toBe(true);
-    expect(seenWhilePaused.committedMoved).toBe(false);
-    expect(report).toMatchObject({ swapped: true, dryRun: false, resumed: false });
-    expect(report.records).toBeGreaterThan(half); // more than what existed when it started
-    expect(report.deadLetters).toBeGreaterThan(0); // counted, not produced
-    expect(await collections()).toEqual([live, REBUILD_LOCKS].sort()); // old dropped, shadow renamed in
-    expect(await pauseRequests()).toBe(0); // released
-
-    await world.waitForLagZero();
-    // The live worker ran throughout: the same process, consuming again, ready, not paused.
-    expect(worker.child.pid).toBe(pid);
-    expect(worker.child.exitCode).toBeNull();
-    await settle(async () => expect(await readyz()).toBe('ready\n'));
-    expect(await pausedMetric()).toBe(0);
-    await world.expectExactDocuments();
-    await world.expectDeclaredIndexes(USER_CARDS_WORKER.projection.indexes);
-    // Every dead letter is the live worker's: the rebuild produced none.
-    const groups = new Set((await world.deadLetters()).map((l) => l.headers[DEAD_LETTER_HEADERS.consumerGroup]));
-    expect([...groups]).toEqual([liveGroup]);
-    const verify = await runOpsForTest(['verify', 'user_cards', '--json'], world.env);
-    expect(verify.json).toMatchObject({ exitCode: 0, missing: 0, extra: 0, different: 0 });
   });
 
   it('gives up before the swap when the live group does not acknowledge in time: the pause released, nothing swapped', async () => {
@@ -325,6 +373,75 @@ describe('ops rebuild against the real broker and store, the live worker running
       } finally {
         await ops.close();
       }
+    },
+  );
+
+  // The real CLI (the bundle a Job runs) SIGKILLed at each stage: no handler runs, the
+  // lock's heartbeat and the pause's renewal just stop. OPS_TEST_HOLD_AT makes it wait
+  // at the stage and say so on stderr, so the kill lands there every time.
+  it.each([
+    ['shadow-chunk', 'building', false], // a chunk written to the shadow: half-built
+    ['paused', 'swapping', true], // the live worker paused, nothing renamed yet
+    ['between-renames', 'swapping', true], // live renamed aside, the shadow not yet in its place
+    ['swapped', 'finishing', true], // swapped in, the pause not yet released
+  ] as const)(
+    'given the CLI rebuilding, when SIGKILLed at "%s" (stage %s), then the pause lapses, a rerun resumes and finishes, and no half-built shadow is swapped in',
+    async (point, stage, holdsPause) => {
+      const expectedCount = expectedDocumentsOf(USER_CARDS_WORKER, world.stream).size;
+      // A short lease: the killed run's pause lapses in seconds, not the default 20 s.
+      const env = { ...world.env, OPS_PAUSE_LEASE_MS: '3000' };
+      const first = startOpsProcess(['rebuild', 'user_cards', '--json'], { ...env, OPS_TEST_HOLD_AT: point });
+      let lock;
+      let shadowAtKill: number;
+      try {
+        await first.waitForLine(testHoldLine(point));
+        lock = await world.db.collection(REBUILD_LOCKS).findOne({ _id: live as never });
+        expect(lock).toMatchObject({ stage });
+        shadowAtKill = await world.db.collection(String(lock!['shadow'])).countDocuments();
+        if (holdsPause) expect(await readyz()).toMatch(/paused by rebuild of user_cards/);
+      } finally {
+        await first.kill();
+      }
+      expect((await first.ended).signal).toBe('SIGKILL');
+      const shadow = String(lock!['shadow']);
+      const old = String(lock!['old']);
+
+      // What the crash left: never a partial collection in the live one's place.
+      if (point === 'shadow-chunk') {
+        expect(shadowAtKill).toBeGreaterThan(0);
+        expect(shadowAtKill).toBeLessThan(expectedCount); // half-built…
+        expect(await collections()).toEqual([live, REBUILD_LOCKS, shadow].sort()); // …and not swapped
+        await world.expectExactDocuments();
+      } else if (point === 'paused') {
+        expect(await collections()).toEqual([live, REBUILD_LOCKS, shadow].sort());
+        await world.expectExactDocuments();
+      } else if (point === 'between-renames') {
+        // Only a complete shadow gets here: fed up to the committed offsets of the paused group.
+        expect(shadowAtKill).toBe(expectedCount);
+        expect(await collections()).toEqual([old, REBUILD_LOCKS, shadow].sort());
+      } else {
+        expect(await collections()).toEqual([live, REBUILD_LOCKS, old].sort());
+        await world.expectExactDocuments();
+      }
+      // Nobody renews the dead run's pause: the live worker goes on once its lease lapses.
+      await settle(async () => expect(await readyz()).toBe('ready\n'), 15_000);
+      await settle(async () => expect(await pausedMetric()).toBe(0));
+
+      // What waiting 30 s for the dead run's heartbeat to go stale does, without the wait.
+      await world.db
+        .collection(REBUILD_LOCKS)
+        .updateOne({ _id: live as never }, { $set: { heartbeatAt: new Date(0) } });
+      const rerun = await startOpsProcess(['rebuild', 'user_cards', '--json'], env).ended;
+      expect(rerun.stderr).toBe('');
+      expect(rerun.code).toBe(0);
+      expect(rerun.json).toMatchObject({ resumed: true, swapped: true, shadow });
+      expect(await collections()).toEqual([live, REBUILD_LOCKS].sort());
+      expect(await pauseRequests()).toBe(0);
+      await world.waitForLagZero();
+      await world.expectExactDocuments();
+      await world.expectDeclaredIndexes(USER_CARDS_WORKER.projection.indexes);
+      expect(worker.child.exitCode).toBeNull();
+      await settle(async () => expect(await readyz()).toBe('ready\n'));
     },
   );
 });

@@ -1,6 +1,14 @@
 import { userCardsProjection } from '@sc/read-models';
 import { domainRecord } from '@sc/testing';
-import { compareReadModel, diffValues, formatDifferences } from '../src/compare';
+import {
+  compareReadModel,
+  compareStreams,
+  createPendingTracker,
+  diffValues,
+  formatDifferences,
+  pendingKeys,
+} from '../src/compare';
+import type { ModelSide } from '../src/compare';
 import { createMemoryModel } from '../src/memory-model';
 
 const TOPIC = 'sc.domain.user';
@@ -59,8 +67,8 @@ describe('compareReadModel', () => {
     show: 10,
   };
 
-  it('counts equal, missing, extra and different documents among those the live group has consumed', () => {
-    const report = compareReadModel({
+  it('counts equal, missing, extra and different documents among those the live group has consumed', async () => {
+    const report = await compareReadModel({
       ...base,
       expected: new Map([
         ['a', doc('a', 1)],
@@ -92,7 +100,7 @@ describe('compareReadModel', () => {
     ]);
   });
 
-  it('compares nothing of a partition the group has not committed, and keeps only `show` differences', () => {
+  it('compares nothing of a partition the group has not committed, and keeps only `show` differences', async () => {
     const expected = new Map([
       ['a', doc('a', 1)],
       ['b', doc('b', 2)],
@@ -101,12 +109,105 @@ describe('compareReadModel', () => {
       ['a', at(1)],
       ['b', at(2)],
     ]);
-    expect(compareReadModel({ ...base, committed: new Map(), expected, newest, live: new Map() })).toMatchObject({
+    expect(await compareReadModel({ ...base, committed: new Map(), expected, newest, live: new Map() })).toMatchObject({
       checked: 0,
       notYetConsumed: 2,
     });
-    const report = compareReadModel({ ...base, show: 1, expected, newest, live: new Map() });
+    const report = await compareReadModel({ ...base, show: 1, expected, newest, live: new Map() });
     expect(report).toMatchObject({ checked: 2, missing: 2 });
     expect(report.differences).toHaveLength(1);
+  });
+});
+
+describe('compareStreams', () => {
+  const doc = (name: string, offset: number) => ({ user_id: name, v: name, last_event_position: at(offset) });
+  const bounds = {
+    committed: new Map([[`${TOPIC}/0`, 10]]),
+    foldedUpTo: new Map([[`${TOPIC}/0`, 12]]),
+    show: 2,
+  };
+  /** A side that streams its documents in the given order and counts its lookups, as a collection would. */
+  function streamedSide(docs: ReturnType<typeof doc>[]): ModelSide & { lookups: number } {
+    const side = {
+      lookups: 0,
+      async *documents() {
+        for (const d of docs) {
+          await Promise.resolve();
+          yield d;
+        }
+      },
+      async find(other: Readonly<Record<string, unknown>>) {
+        side.lookups++;
+        await new Promise((r) => setTimeout(r, docs.length % 3)); // lookups end out of order
+        return docs.find((d) => d.user_id === other['user_id']);
+      },
+    };
+    return side;
+  }
+
+  it('given both sides streamed unsorted with concurrent lookups, when compared, then it counts as the in-memory comparison and keeps the first differences in key order', async () => {
+    const expected = [doc('e', 1), doc('b', 2), doc('c', 3), doc('late', 11), doc('a', 1), doc('d', 4)];
+    const live = [doc('a', 1), { ...doc('c', 3), v: 'changed' }, doc('x', 5), doc('newer', 12), doc('e', 1)];
+    const newest = new Map([
+      ...expected.map((d) => [d.user_id, d.last_event_position] as const),
+      ['refused-late', at(11)] as const, // only refused events, not consumed yet: counted once, no document
+    ]);
+    const byKey = (docs: ReturnType<typeof doc>[]) => new Map(docs.map((d) => [d.user_id, d]));
+    const inMemory = await compareReadModel({ ...bounds, expected: byKey(expected), live: byKey(live), newest });
+    const expectedSide = streamedSide(expected);
+    const liveSide = streamedSide(live);
+    const progress: number[] = [];
+    const streamed = await compareStreams({
+      ...bounds,
+      keyOf: (d) => String(d['user_id']),
+      expected: expectedSide,
+      live: liveSide,
+      pending: pendingKeys(newest, bounds.committed),
+      concurrency: 4,
+      onProgress: (n) => progress.push(n),
+    });
+    expect(streamed).toEqual(inMemory);
+    expect(streamed).toMatchObject({ checked: 6, equal: 2, missing: 2, extra: 1, different: 1, notYetConsumed: 3 });
+    // The two smallest keys among missing b, different c, missing d, extra x.
+    expect(streamed.differences.map((d) => `${d.kind} ${d.key}`)).toEqual(['missing b', 'different c']);
+    // One lookup per live document, one per expected document but the pending one: no side held in memory.
+    expect([expectedSide.lookups, liveSide.lookups]).toEqual([live.length, expected.length - 1]);
+    // Progress counts every document read, of both sides.
+    expect(progress).toEqual(Array.from({ length: live.length + expected.length }, (_, i) => i + 1));
+  });
+
+  it('given a failing lookup, when compared, then the comparison fails with it', async () => {
+    const side = streamedSide([doc('a', 1)]);
+    side.find = () => Promise.reject(new Error('store down'));
+    await expect(
+      compareStreams({
+        ...bounds,
+        keyOf: (d) => String(d['user_id']),
+        expected: side,
+        live: side,
+        pending: new Set(),
+        concurrency: 2,
+      }),
+    ).rejects.toThrow('store down');
+  });
+});
+
+describe('createPendingTracker', () => {
+  it('given records noted in fold order, when read, then it holds exactly the keys whose newest record is not consumed', () => {
+    const committed = new Map([[`${TOPIC}/0`, 10]]);
+    const tracker = createPendingTracker(committed);
+    const newest = new Map<string, ReturnType<typeof at>>();
+    const noted: [string, number][] = [
+      ['a', 3],
+      ['b', 11],
+      ['a', 12],
+      ['c', 4],
+    ];
+    for (const [key, offset] of noted) {
+      tracker.note(key, at(offset));
+      newest.set(key, at(offset));
+    }
+    expect([...tracker.keys].sort()).toEqual(['a', 'b']);
+    expect([...tracker.keys].sort()).toEqual([...pendingKeys(newest, committed)].sort());
   });
 });

@@ -3,12 +3,22 @@ import { DEFAULT_STREAM, createEndToEndWorld, startWorkerProcess } from '@sc/tes
 import type { EndToEndWorld, WorkerProcess } from '@sc/testing';
 import { runOpsForTest } from './ops-run';
 
+/** The fold modes, as command-line options: in memory, and into a temporary collection (forced, and chosen by size). */
+const MODES = [
+  ['memory', ['--in-memory']],
+  ['collection', ['--temporary-collection']],
+  ['collection', ['--max-memory-documents', '1']],
+] as const;
+
 // The user-cards worker (the built bundle) consumes a small stream to lag 0; `verify`
-// must find the collection exact, then exactly the damage done on purpose.
+// must find the collection exact, then exactly the damage done on purpose, whether it
+// folds in memory or into a temporary collection (which it must always drop).
 describe('ops verify against the real broker and store', () => {
   let world: EndToEndWorld;
   let worker: WorkerProcess | undefined;
   const collection = () => world.db.collection(USER_CARDS_WORKER.projection.collection);
+  const collections = async () =>
+    (await world.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
 
   beforeAll(async () => {
     world = await createEndToEndWorld(USER_CARDS_WORKER, {
@@ -57,6 +67,41 @@ describe('ops verify against the real broker and store', () => {
     expect(text.stdout).toMatch(/^OK: the collection is what its events give$/m);
   });
 
+  it.each(MODES)(
+    'given a correct model and a record not yet consumed, when verified %s (%j), then it passes the same way and leaves no temporary collection',
+    async (mode, options) => {
+      const before = await collections();
+      const run = await runOpsForTest(['verify', 'user_cards', ...options, '--json'], world.env);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const documents = await collection().countDocuments();
+      expect(run.json).toMatchObject({
+        mode,
+        exitCode: 0,
+        checked: documents - 1,
+        equal: documents - 1,
+        missing: 0,
+        extra: 0,
+        different: 0,
+        notYetConsumed: 1,
+        records: world.records.length + 1,
+        differences: [],
+      });
+      if (mode === 'collection') {
+        expect(run.json['temporaryCollection']).toEqual({
+          name: expect.stringMatching(/^user_cards__verify_\d{8}T\d{9}Z$/) as unknown,
+          dropped: true,
+        });
+        const text = await runOpsForTest(['verify', 'user_cards', ...options], world.env);
+        expect(text.stdout).toMatch(
+          /^verify user_cards: [\d,]+ records folded \(.*\) into the temporary collection user_cards__verify_\d{8}T\d{9}Z, compared with user_cards$/m,
+        );
+        expect(text.stdout).toMatch(/^temporary collection user_cards__verify_\d{8}T\d{9}Z dropped$/m);
+      } else expect(run.json['temporaryCollection']).toBeUndefined();
+      expect(await collections()).toEqual(before);
+    },
+  );
+
   it('reports exactly a changed, a deleted and an added document, field by field', async () => {
     const docs = await collection()
       .find({ status: 'active' }, { projection: { _id: 0 } })
@@ -93,5 +138,18 @@ describe('ops verify against the real broker and store', () => {
       `display_name: events give ${JSON.stringify(changed['display_name'])}, collection has "Tampered"`,
     );
     expect(text.stdout).toMatch(/^DIFFERENT: 3 documents differ$/m);
+
+    // The temporary collection finds the same differences, field by field, and is dropped all the same.
+    const before = await collections();
+    for (const [, options] of MODES.filter(([mode]) => mode === 'collection')) {
+      const inCollection = await runOpsForTest(['verify', 'user_cards', ...options, '--json'], world.env);
+      expect(inCollection.code).toBe(1);
+      const { temporaryCollection, mode, ...rest } = inCollection.json;
+      const { mode: memoryMode, ...inMemory } = run.json;
+      expect([mode, memoryMode]).toEqual(['collection', 'memory']);
+      expect(rest).toEqual(inMemory);
+      expect(temporaryCollection).toMatchObject({ dropped: true });
+    }
+    expect(await collections()).toEqual(before);
   });
 });

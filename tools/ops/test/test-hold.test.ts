@@ -1,0 +1,34 @@
+import { ConfigError } from '@sc/service-kit';
+import { pauseLeaseFromEnv } from '../src/rebuild';
+import { TEST_HOLD_VARIABLE, testHoldFromEnv } from '../src/test-hold';
+
+describe('testHoldFromEnv', () => {
+  it('given no OPS_TEST_HOLD_AT, when asked for the hold, then there is none: production runs no hook at all', () => {
+    expect(testHoldFromEnv({}, { write: () => true })).toBeUndefined();
+    expect(testHoldFromEnv({ [TEST_HOLD_VARIABLE]: '' }, { write: () => true })).toBeUndefined();
+  });
+
+  it('given a hold armed for the second "replay-applied", when other points and the first one pass, then they go on at once and print nothing', async () => {
+    const printed: string[] = [];
+    const hold = testHoldFromEnv(
+      { [TEST_HOLD_VARIABLE]: 'replay-applied:2' },
+      { write: (t: string) => printed.push(t) },
+    );
+    await hold!('paused');
+    await hold!('replay-applied');
+    await hold!('building');
+    expect(printed).toEqual([]);
+  });
+});
+
+describe('pauseLeaseFromEnv', () => {
+  it('given OPS_PAUSE_LEASE_MS, when read, then a whole number of at least 1000 ms is taken and anything else is a configuration error', () => {
+    expect(pauseLeaseFromEnv({})).toBeUndefined();
+    expect(pauseLeaseFromEnv({ OPS_PAUSE_LEASE_MS: '3000' })).toBe(3000);
+    for (const bad of ['999', '2.5s', '-1'])
+      expect(() => pauseLeaseFromEnv({ OPS_PAUSE_LEASE_MS: bad })).toThrow(ConfigError);
+    expect(() => pauseLeaseFromEnv({ OPS_PAUSE_LEASE_MS: '10' })).toThrow(
+      /OPS_PAUSE_LEASE_MS: a whole number of milliseconds ≥ 1000 \(got "10"\)/,
+    );
+  });
+});
