@@ -1,20 +1,12 @@
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { USER_CARDS_WORKER } from '@sc/read-models';
-import {
-  DEFAULT_STREAM,
-  createEndToEndWorld,
-  createTopics,
-  domainRecord,
-  eventually,
-  produceAll,
-  readTopic,
-  startWorkerProcess,
-} from '@sc/testing';
+import { eventually, readTopic, startWorkerProcess } from '@sc/testing';
 import type { EndToEndWorld, ReadRecord } from '@sc/testing';
 import { replayGroupOf } from '../src/dlq';
 import { testHoldLine } from '../src/test-hold';
 import { fetchCommitted, partitionKey } from '../src/topic-reader';
 import { startOpsProcess } from './ops-run';
+import { createUserRecordsWorld, produceUserRecords, userCreated, userVerified } from './user-records';
 
 /** The original record of a dead letter: `topic/partition@offset`. */
 function originOf(letter: ReadRecord): string {
@@ -36,32 +28,16 @@ describe('ops dlq replay killed between the store write and the commit', () => {
   const replayArgs = ['dlq', 'replay', 'user_cards', '--reason', 'missing_entity', '--json'];
 
   beforeAll(async () => {
-    world = await createEndToEndWorld(
-      USER_CARDS_WORKER,
-      { seed: 3, ...DEFAULT_STREAM, users: 0, posts: 0, promotions: 0, orders: 0 },
-      { createTopicsNow: false },
-    );
     // One partition each: the dead letters' order, and so the replay's chunks, are known.
-    await createTopics(world.admin, [`${world.prefix}sc.domain.user`], 1);
-    await createTopics(world.admin, [world.deadLetterTopic], 1);
-    const verified = (id: string) => domainRecord('user.verified', id, 2, { verified_at: '2026-11-01T01:00:00Z' });
-    const created = (id: string) =>
-      domainRecord('user.created', id, 1, { display_name: id, role: 'member', created_at: '2026-11-01T00:00:00Z' });
+    world = await createUserRecordsWorld(3, 1);
+    const verified = (id: string) => userVerified(id, 2);
     // Dead letters in this order: m1 m2 n1 | m3 m4 n2 → chunks of 2: [m1 m2] [n1 m3] [m4 n2].
-    const records = [
-      ...['m1', 'm2'].flatMap((id) => [verified(id), created(id)]),
+    await produceUserRecords(world, [
+      ...['m1', 'm2'].flatMap((id) => [verified(id), userCreated(id)]),
       verified('n1'),
-      ...['m3', 'm4'].flatMap((id) => [verified(id), created(id)]),
+      ...['m3', 'm4'].flatMap((id) => [verified(id), userCreated(id)]),
       verified('n2'),
-    ];
-    const producer = world.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await produceAll(
-      producer,
-      `${world.prefix}sc.domain.user`,
-      records.map((r) => ({ key: r.key, value: r.value })),
-    );
-    await producer.disconnect();
+    ]);
     const worker = startWorkerProcess(USER_CARDS_WORKER.app, world.env);
     try {
       await world.waitForLagZero();

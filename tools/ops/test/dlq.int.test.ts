@@ -6,19 +6,12 @@ import { loadMongoStoreConfig, mongoSinkAdapter } from '@sc/mongo-store';
 import type { ProjectionDefinition, VersionStamp } from '@sc/projection-core';
 import { USER_CARDS_WORKER, userCardsProjection } from '@sc/read-models';
 import { createLogger } from '@sc/service-kit';
-import {
-  DEFAULT_STREAM,
-  createEndToEndWorld,
-  createTopics,
-  domainRecord,
-  eventually,
-  produceAll,
-  readTopic,
-} from '@sc/testing';
+import { domainRecord, eventually, readTopic } from '@sc/testing';
 import type { EndToEndWorld } from '@sc/testing';
 import { loadOpsConfig, openOpsContext } from '../src/context';
 import { replayDeadLetters } from '../src/dlq';
 import { runOpsForTest } from './ops-run';
+import { createUserRecordsWorld, produceUserRecords, userCreated, userVerified } from './user-records';
 
 type AnyProjection = ProjectionDefinition<DomainEvent, VersionStamp>;
 
@@ -47,31 +40,13 @@ describe('ops dlq against the real broker and store', () => {
   const env = () => world.env;
 
   beforeAll(async () => {
-    world = await createEndToEndWorld(
-      USER_CARDS_WORKER,
-      { seed: 1, ...DEFAULT_STREAM, users: 0, posts: 0, promotions: 0, orders: 0 },
-      { createTopicsNow: false },
-    );
     // One partition of dead letters: their order, and so where --max-records cuts, is known.
-    await createTopics(world.admin, [`${world.prefix}sc.domain.user`], 3);
-    await createTopics(world.admin, [world.deadLetterTopic], 1);
-    const created = (id: string) =>
-      domainRecord('user.created', id, 1, { display_name: id, role: 'member', created_at: '2026-11-01T00:00:00Z' });
-    const verified = (id: string, v: number) =>
-      domainRecord('user.verified', id, v, { verified_at: '2026-11-01T01:00:00Z' });
+    world = await createUserRecordsWorld(1, 3);
     const stats = (id: string, v: number) => domainRecord('user.stats_changed', id, v, { follower_count: 5 });
-    const records = [
-      ...lastVerified.flatMap((id) => [created(id), stats(id, 2), verified(id, 3)]),
-      ...overtaken.flatMap((id) => [created(id), verified(id, 2), stats(id, 3)]),
-    ];
-    const producer = world.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await produceAll(
-      producer,
-      `${world.prefix}sc.domain.user`,
-      records.map((r) => ({ key: r.key, value: r.value })),
-    );
-    await producer.disconnect();
+    await produceUserRecords(world, [
+      ...lastVerified.flatMap((id) => [userCreated(id), stats(id, 2), userVerified(id, 3)]),
+      ...overtaken.flatMap((id) => [userCreated(id), userVerified(id, 2), stats(id, 3)]),
+    ]);
 
     const workerEnv = { ...process.env, ...world.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', RETRY_MAX_MS: '1000' };
     const logger = createLogger({ name: 'broken-worker', level: 'silent' });
