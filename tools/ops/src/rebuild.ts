@@ -149,7 +149,12 @@ async function setStage(db: Db, lock: RebuildLock, stage: RebuildStage, extra: P
 
 /**
  * Consumes `topics` with `groupId` into `sink` through the worker's own chunk
- * processor until the group has committed at least `targets` on every partition.
+ * processor until the group has committed exactly `targets` on every partition that
+ * has one (or more, where it had already), and never a record at or past its
+ * partition's target: the shadow must hold no record the live group has not committed,
+ * or the live worker, going on from its offsets into the swapped-in collection, would
+ * find those records' effects there already and judge them otherwise than a calm run
+ * (a `missing_entity` one stale, and its dead letter lost).
  * Dead letters go to `deadLetters` (nothing is produced).
  */
 async function consumeUntil(
@@ -212,11 +217,15 @@ async function consumeUntil(
       autoCommit: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         const key = partitionKey(batch.topic, batch.partition);
+        // Never past a target, nor in a partition without one: see consumeUntil's comment.
+        const target = options.targets.get(key) ?? 0;
+        const below = batch.messages.findIndex((m) => Number(m.offset) >= target);
+        const messages = below === -1 ? batch.messages : batch.messages.slice(0, below);
         try {
           const size = config.worker.processing.maxEventsPerWrite;
-          for (let start = 0; start < batch.messages.length; start += size) {
+          for (let start = 0; start < messages.length; start += size) {
             if (!isRunning() || isStale() || abort.signal.aborted) return;
-            const chunk = batch.messages.slice(start, start + size);
+            const chunk = messages.slice(start, start + size);
             const result = await processor.process(chunk, {
               topic: batch.topic,
               logicalTopic: ops.logical(batch.topic),
@@ -230,7 +239,7 @@ async function consumeUntil(
             records += chunk.length;
             options.progress?.update(records);
             await options.onChunk?.();
-            if (next >= (options.targets.get(key) ?? 0)) open.delete(key);
+            if (next >= target) open.delete(key);
             if (open.size === 0) {
               finish();
               return;
@@ -252,11 +261,6 @@ async function consumeUntil(
     await consumer.disconnect().catch(() => undefined);
   }
   return records;
-}
-
-/** The end offsets of the worker's topics now, as targets. */
-async function endsNow(ops: OpsContext, topics: readonly string[]): Promise<Map<string, number>> {
-  return new Map((await fetchRanges(ops.admin, topics)).map((r) => [partitionKey(r.topic, r.partition), r.high]));
 }
 
 /**
@@ -306,6 +310,7 @@ export async function rebuildProjection(
   const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
   const live = projection.collection;
   const topics = worker.topics.map((t) => ops.physical(t));
+  const liveGroup = ops.physical(worker.group);
   const stamp = timestamp(started);
   const { lock: acquired, resumed } = await acquireLock(
     ops.db,
@@ -349,13 +354,14 @@ export async function rebuildProjection(
       const store = await openStore(lock.shadow);
       try {
         await options.hook?.('building');
-        // Two passes: to the end as it was at the start, then to the end as it is then.
+        // Two passes: to the live group's committed offsets as they were at the start,
+        // then as they are then; never ahead of the live worker (see consumeUntil).
         for (const pass of [1, 2]) {
           records += await consumeUntil(ops, {
             groupId: lock.group,
             topics,
             sink: store.sink,
-            targets: await endsNow(ops, topics),
+            targets: await fetchCommitted(ops.admin, liveGroup, topics),
             deadLetters,
             progress: options.progress,
             label: `rebuild ${live} into ${lock.shadow}${pass === 2 ? ' (catching up)' : ''}`,
@@ -377,7 +383,6 @@ export async function rebuildProjection(
     if (lock.stage === 'swapping') {
       // Live workers stop between chunks: once each member has acknowledged, the live
       // group's committed offsets are final and the old collection holds exactly them.
-      const liveGroup = ops.physical(worker.group);
       const pause = await holdPause({
         db: ops.db,
         admin: ops.admin,

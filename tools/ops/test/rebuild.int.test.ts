@@ -12,6 +12,7 @@ import { REBUILD_LOCKS, rebuildProjection } from '../src/rebuild';
 import type { RebuildHook } from '../src/rebuild';
 import { testHoldLine } from '../src/test-hold';
 import { runOpsForTest, startOpsProcess } from './ops-run';
+import { produceUserRecords, userCreated, userVerified } from './user-records';
 
 /** Runs `check` until it stops throwing (its last failure is thrown after `timeoutMs`). */
 async function settle(check: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
@@ -444,4 +445,26 @@ describe('ops rebuild against the real broker and store, the live worker running
       await settle(async () => expect(await readyz()).toBe('ready\n'));
     },
   );
+
+  it('given records the live group has not committed, when rebuilt, then the shadow stops at its offsets and the live worker dead-letters them as in a calm run', async () => {
+    // The live worker stopped: its committed offsets stay where they are while records arrive.
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    const late = 'usr_after_the_live_offsets';
+    // A calm run dead-letters the verification (missing_entity), then creates the user.
+    await produceUserRecords(world, [userVerified(late, 2), userCreated(late)]);
+    const dry = await runOpsForTest(['rebuild', 'user_cards', '--dry-run', '--json'], world.env);
+    expect(dry.code).toBe(0);
+    const shadow = world.db.collection(String(dry.json['shadow']));
+    // Read ahead, the shadow would hold the user; swapped in, the restarted worker would then find the verification stale.
+    expect(await shadow.countDocuments({ user_id: late })).toBe(0);
+    expect(await shadow.countDocuments()).toBe(await world.db.collection(live).countDocuments());
+
+    worker = startWorkerProcess(USER_CARDS_WORKER.app, world.env);
+    await world.waitForLagZero();
+    const rebuilt = await runOpsForTest(['rebuild', 'user_cards', '--json'], world.env);
+    expect(rebuilt.code).toBe(0);
+    const lateLetters = (await world.deadLetters()).filter((l) => l.value?.toString('utf8').includes(late));
+    expect(lateLetters.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual(['missing_entity']);
+    expect(await world.db.collection(live).findOne({ user_id: late })).toMatchObject({ entity_version: 1 });
+  });
 });
