@@ -3,13 +3,11 @@
 import type { Consumer, Producer } from 'kafkajs';
 import type { DeadLetterReason, DomainEvent } from '@sc/event-schemas';
 import { sendDeadLetters, toKafkaError } from '@sc/kafka-runtime';
-import { openVersionedStore } from '@sc/mongo-store';
 import type { IndexedRejection, ProjectionDefinition, VersionStamp } from '@sc/projection-core';
 import { isRejection } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
 import type { ReplaySelection } from './args';
 import type { CommandRunner } from './command';
-import { OPS_APP } from './context';
 import type { OpsContext } from './context';
 import {
   deadLetterAgain,
@@ -22,6 +20,7 @@ import {
 } from './dead-letters';
 import type { DeadLetter } from './dead-letters';
 import type { ProgressReporter } from './progress';
+import { openProjectionStore } from './projection-store';
 import { testHoldFromEnv } from './test-hold';
 import { fetchCommitted, fetchRanges, partitionKey, readRanges } from './topic-reader';
 import type { PartitionRange } from './topic-reader';
@@ -167,16 +166,7 @@ export async function replayDeadLetters(
     ...r,
     low: Math.max(r.low, committed.get(partitionKey(r.topic, r.partition)) ?? r.low),
   }));
-  const store = await openVersionedStore({
-    url: ops.config.store.url,
-    database: ops.config.store.database,
-    appName: OPS_APP,
-    projection,
-    logger: ops.logger,
-    maxConflictRounds: ops.config.store.maxConflictRounds,
-    readConcern: ops.config.store.readConcern,
-    writeConcern: ops.config.store.writeConcern,
-  });
+  const store = await openProjectionStore(ops, projection);
   const producer: Producer = ops.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer: Consumer = ops.kafka.consumer({
     groupId: group,

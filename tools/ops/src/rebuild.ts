@@ -10,17 +10,17 @@ import { MongoServerError } from 'mongodb';
 import type { Db } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
-import { createChunkProcessor, createRetrier, toKafkaError } from '@sc/kafka-runtime';
-import { PAUSE_CONTROL_COLLECTION, openVersionedStore, releasePause } from '@sc/mongo-store';
+import { toKafkaError } from '@sc/kafka-runtime';
+import { PAUSE_CONTROL_COLLECTION, releasePause } from '@sc/mongo-store';
 import type { PauseControlDocument } from '@sc/mongo-store';
 import type { ProjectionDefinition, ProjectionSink, VersionStamp } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
 import { ConfigError, ProjectionError } from '@sc/service-kit';
 import { PauseNotAcknowledged, holdPause } from './pause';
 import type { CommandRunner } from './command';
-import { OPS_APP } from './context';
 import type { OpsContext } from './context';
 import type { ProgressReporter } from './progress';
+import { createFoldProcessor, openProjectionStore } from './projection-store';
 import { testHoldFromEnv } from './test-hold';
 import { fetchCommitted, fetchRanges, partitionKey } from './topic-reader';
 
@@ -187,15 +187,13 @@ async function consumeUntil(
   }
   const abort = new AbortController();
   const { config } = ops;
-  const processor = createChunkProcessor<DomainEvent>({
+  const processor = createFoldProcessor(ops, {
     sink: options.sink,
-    deadLetters: { send: async (_topic, messages) => void options.deadLetters.push(...messages) },
-    deadLetterTopic: '(not produced by a rebuild)',
     consumerGroup: options.groupId,
-    maxDeadLetterBatchBytes: config.worker.processing.maxDeadLetterBatchBytes,
-    retrier: createRetrier({ policy: config.worker.retry, logger: ops.logger, signal: abort.signal }),
-    // Its "record dead-lettered" warnings would say what a rebuild does not do: the summary lists them.
-    logger: ops.logger.child({}, { level: 'error' }),
+    command: 'a rebuild',
+    // The summary lists them.
+    deadLetters: (messages) => void options.deadLetters.push(...messages),
+    signal: abort.signal,
   });
   const consumer = ops.kafka.consumer({
     groupId: options.groupId,
@@ -336,17 +334,7 @@ export async function rebuildProjection(
   heartbeat.unref();
   const deadLetters: Message[] = [];
   let records = 0;
-  const openStore = (collection: string) =>
-    openVersionedStore({
-      url: ops.config.store.url,
-      database: ops.config.store.database,
-      appName: OPS_APP,
-      projection: { ...projection, collection },
-      logger: ops.logger,
-      maxConflictRounds: ops.config.store.maxConflictRounds,
-      readConcern: ops.config.store.readConcern,
-      writeConcern: ops.config.store.writeConcern,
-    });
+  const openStore = (collection: string) => openProjectionStore(ops, projection, collection);
   let swapped = false;
   try {
     if (lock.stage === 'building') {

@@ -7,19 +7,17 @@
 import type { Collection, Document } from 'mongodb';
 import { decodeRecord } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
-import { createChunkProcessor, createRetrier } from '@sc/kafka-runtime';
-import { openVersionedStore } from '@sc/mongo-store';
 import type { ProjectionDefinition, VersionStamp } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
 import { describeError } from '@sc/service-kit';
 import type { CommandResult, CommandRunner } from './command';
 import { compareStreams, createPendingTracker, formatDifferences, memorySide, pendingKeys } from './compare';
 import type { ComparisonReport, ModelSide } from './compare';
-import { OPS_APP } from './context';
 import type { OpsContext } from './context';
 import { createMemoryModel, documentKey } from './memory-model';
 import type { FoldCounts } from './memory-model';
 import type { ProgressReporter } from './progress';
+import { createFoldProcessor, openProjectionStore } from './projection-store';
 import { fetchCommitted, fetchRanges, partitionKey, readRanges } from './topic-reader';
 import type { PartitionRange } from './topic-reader';
 
@@ -184,27 +182,16 @@ async function foldIntoCollection(
   const counts: FoldCounts = { applied: 0, stale: 0, ignored: 0, dead_lettered: 0 };
   const pending = createPendingTracker(snapshot.committed);
   let records = 0;
-  const store = await openVersionedStore({
-    url: config.store.url,
-    database: config.store.database,
-    appName: OPS_APP,
-    projection: { ...projection, collection: temporary },
-    logger: ops.logger,
-    maxConflictRounds: config.store.maxConflictRounds,
-    readConcern: config.store.readConcern,
-    writeConcern: config.store.writeConcern,
-  });
+  const store = await openProjectionStore(ops, projection, temporary);
   const abort = new AbortController();
   try {
-    const processor = createChunkProcessor<DomainEvent>({
+    // What the workers would dead-letter is counted from the verdicts below.
+    const processor = createFoldProcessor(ops, {
       sink: store.sink,
-      deadLetters: { send: () => Promise.resolve() },
-      deadLetterTopic: '(not produced by verify)',
       consumerGroup: ops.physical(`sc-ops.verify.${worker.group}`),
-      maxDeadLetterBatchBytes: config.worker.processing.maxDeadLetterBatchBytes,
-      retrier: createRetrier({ policy: config.worker.retry, logger: ops.logger, signal: abort.signal }),
-      // Its "record dead-lettered" warnings would say what verify does not do: the summary counts them.
-      logger: ops.logger.child({}, { level: 'error' }),
+      command: 'verify',
+      deadLetters: () => undefined,
+      signal: abort.signal,
     });
     progress?.start(`verify ${projection.name}: folding ${worker.topics.join(', ')} into ${temporary}`, snapshot.total);
     await readRanges(
