@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { EnvelopeSchema, SUPPORTED_SCHEMA_VERSION } from './envelope';
 import type { DomainEvent } from './events';
+import { ASK_ZOD, compileFastParser } from './fast-parse';
+import type { FastParser } from './fast-parse';
 import { PAYLOAD_SCHEMAS } from './payloads';
 import type { EventType } from './payloads';
 import { MAX_DETAIL_BYTES, entityTypeOfTopic } from './topics';
@@ -34,7 +36,23 @@ export type DecodeResult =
       readonly eventType?: string;
     };
 
-const payloadSchemas: Readonly<Record<string, z.ZodType>> = PAYLOAD_SCHEMAS;
+/** A zod schema and, where it compiles, its fast path for the inputs it accepts. */
+interface Parser<T> {
+  readonly schema: z.ZodType<T>;
+  readonly fast: FastParser | undefined;
+}
+const parserOf = <T>(schema: z.ZodType<T>): Parser<T> => ({ schema, fast: compileFastParser(schema) });
+
+const envelopeParser = parserOf(EnvelopeSchema);
+const payloadParsers: ReadonlyMap<string, Parser<unknown>> = new Map(
+  Object.entries(PAYLOAD_SCHEMAS).map(([eventType, schema]) => [eventType, parserOf<unknown>(schema)]),
+);
+
+/** Zod's verdict, reached by the fast path where it can vouch for the input. */
+function parse<T>(parser: Parser<T>, input: unknown): z.ZodSafeParseResult<T> {
+  const fast = parser.fast?.(input) ?? ASK_ZOD;
+  return fast === ASK_ZOD ? parser.schema.safeParse(input) : { success: true, data: fast as T };
+}
 
 /**
  * Decodes one Kafka record against the contract. Never throws: every input,
@@ -89,7 +107,7 @@ function decodeUnsafe(record: RawRecord): DecodeResult {
     );
   }
 
-  const envelope = EnvelopeSchema.safeParse(raw);
+  const envelope = parse(envelopeParser, raw);
   if (!envelope.success) return rejected('invalid_envelope', describeIssues(envelope.error.issues, '', raw), ids);
   const env = envelope.data;
 
@@ -119,8 +137,8 @@ function decodeUnsafe(record: RawRecord): DecodeResult {
     );
   }
 
-  const payloadSchema = payloadSchemas[env.event_type];
-  if (payloadSchema === undefined) {
+  const payloadParser = payloadParsers.get(env.event_type);
+  if (payloadParser === undefined) {
     return {
       kind: 'ignored',
       eventType: env.event_type,
@@ -128,7 +146,7 @@ function decodeUnsafe(record: RawRecord): DecodeResult {
       detail: `event type ${env.event_type} is not consumed`,
     };
   }
-  const payload = payloadSchema.safeParse(env.payload);
+  const payload = parse(payloadParser, env.payload);
   if (!payload.success)
     return rejected('invalid_payload', describeIssues(payload.error.issues, 'payload', env.payload), ids);
 
