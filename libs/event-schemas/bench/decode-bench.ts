@@ -92,7 +92,10 @@ const fastest = (a: Figures | undefined, b: Figures): Figures => (a && a.usPerRe
 let ours: Figures | undefined;
 let baseline: Figures | undefined;
 for (let round = 0; round < rounds; round++) {
-  ours = fastest(ours, measure('decodeRecord', (r) => decodeRecord(r).kind === 'event'));
+  ours = fastest(
+    ours,
+    measure('decodeRecord', (r) => decodeRecord(r).kind === 'event'),
+  );
   baseline = fastest(baseline, measure('baseline: zod union', baselineDecode));
 }
 if (!ours || !baseline) throw new Error('--rounds must be at least 1');
