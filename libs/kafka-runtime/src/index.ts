@@ -24,6 +24,8 @@ export type { HealthServer, HealthSource } from './health-server';
 export { fetchGroupLag } from './group-lag';
 export type { PartitionLag } from './group-lag';
 export { createKafkaClient, toKafkaError } from './kafka-client';
+export { fixKafkaJsIdleLoop } from './request-queue-fix';
+export type { IdleLoopFix } from './request-queue-fix';
 export { createWorkerMetrics, sumMetricSamples } from './metrics';
 export type { WorkerMetrics } from './metrics';
 export { loadWorkerAndSinkConfig, runProjectionWorkerMain } from './run-worker';

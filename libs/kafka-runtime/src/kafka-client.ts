@@ -4,6 +4,7 @@ import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import { ProjectionError } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
 import type { WorkerConfig } from './config';
+import { fixKafkaJsIdleLoop } from './request-queue-fix';
 
 const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -15,6 +16,7 @@ const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 /** A kafkajs client from the worker's config, logging through pino. */
 export function createKafkaClient(config: WorkerConfig['kafka'], logger: Logger): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
+  kafkaLogger.debug({ idleLoopFix: fixKafkaJsIdleLoop() }, 'kafkajs request queue checked for the idle timer loop');
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: config.brokers,
