@@ -12,7 +12,7 @@ import pino from 'pino';
 import { decodeRecord } from '@sc/event-schemas';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream } from '@sc/event-simulator';
-import { provisionTopics, sumMetricSamples } from '@sc/kafka-runtime';
+import { fixKafkaJsIdleLoop, provisionTopics, sumMetricSamples } from '@sc/kafka-runtime';
 import { describeServer, ensureIndexes, measureWriteVolume } from '@sc/mongo-store';
 import type { WriteVolume } from '@sc/mongo-store';
 import { foldEvents } from '@sc/projection-core';
@@ -432,6 +432,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? (() => undefined);
   const stream = benchStream(options.seed ?? 7, options.scale);
   const projections = WORKERS.filter((p) => !options.projections || options.projections.includes(p.projection.name));
+  // The bench's own clients must not take the cores the measured worker and servers need.
+  fixKafkaJsIdleLoop();
   const kafka = new Kafka({
     clientId: 'sc-bench',
     brokers: options.kafkaBrokers.split(','),

@@ -7,7 +7,7 @@ import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { createRandom, generateStream } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
-import { fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
+import { fetchGroupLag, fixKafkaJsIdleLoop, provisionTopics } from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
 import { WORKERS } from '@sc/read-models';
 import {
@@ -129,6 +129,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const random = createRandom(options.seed ^ 0x5eed);
   const projections = PROJECTIONS.filter((p) => !options.projections || options.projections.includes(p.name));
   const ns = createTestNamespace(`chaos-${options.seed}`);
+  fixKafkaJsIdleLoop();
   const kafka = new Kafka({
     clientId: 'sc-chaos',
     brokers: options.kafkaBrokers.split(','),
