@@ -7,6 +7,11 @@ export interface RunFigures {
   readonly seconds: number;
   /** Worker CPU (user + system) per event, where the run was a worker process. */
   readonly cpuMicrosPerEvent?: number;
+  /**
+   * CPU per event of the store's server processes running on this machine (FerretDB,
+   * PostgreSQL or mongod) during the run; absent when none runs here.
+   */
+  readonly serverCpuMicrosPerEvent?: number;
   /** Worker resident memory at the end of the run. */
   readonly rssMb?: number;
   /** MongoDB commands per event (the store's own count). */
@@ -120,6 +125,7 @@ export function formatBenchReport(report: BenchReport): string {
     'documents',
     'events/s',
     'CPU µs/event',
+    'server CPU µs/event',
     'RSS MB',
     'commands/event',
     'naive events/s',
@@ -135,6 +141,7 @@ export function formatBenchReport(report: BenchReport): string {
         integer(size.documents),
         integer(rate(size.worker)),
         fixed(size.worker.cpuMicrosPerEvent, 0),
+        size.worker.serverCpuMicrosPerEvent === undefined ? '–' : integer(size.worker.serverCpuMicrosPerEvent),
         fixed(size.worker.rssMb, 0),
         fixed(size.worker.commandsPerEvent, 3),
         naive === undefined ? '–' : integer(naive),

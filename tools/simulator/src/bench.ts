@@ -20,6 +20,7 @@ import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
 import { createTestNamespace, expectedDocumentsOf, groupLag, produceAll, startWorkerProcess } from '@sc/testing';
 import type { WorkerProcess } from '@sc/testing';
 import { quantile } from './bench-report';
+import { serverCpuSeconds } from './server-cpu';
 import type {
   BenchReport,
   ClientWorkFigures,
@@ -224,12 +225,14 @@ async function workerRun(
   try {
     let start: WorkerSample | undefined;
     let startedAt = 0n;
+    let serverCpuAtStart: number | undefined;
     while (start === undefined) {
       alive();
       const now = await sample(worker);
       if (now !== undefined && now.consumed > 0) {
         start = now;
         startedAt = process.hrtime.bigint();
+        serverCpuAtStart = serverCpuSeconds();
       } else await sleep(50);
     }
     while ((await groupLag(admin, groupId, topics)) > 0) {
@@ -238,10 +241,15 @@ async function workerRun(
     }
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
     const end = (await sample(worker))!;
+    const serverCpuAtEnd = serverCpuSeconds();
     return {
       events: records,
       seconds,
       cpuMicrosPerEvent: ((end.cpuSeconds - start.cpuSeconds) * 1e6) / records,
+      ...(serverCpuAtStart !== undefined &&
+        serverCpuAtEnd !== undefined && {
+          serverCpuMicrosPerEvent: ((serverCpuAtEnd - serverCpuAtStart) * 1e6) / records,
+        }),
       rssMb: end.rssBytes / 1048576,
       // All of them: the store counts only the commands of its batches, and the first may come before the first sample.
       commandsPerEvent: end.commands / records,

@@ -10,7 +10,14 @@ const bench: WorkerBench = {
   sizes: [
     {
       documents: 100_000,
-      worker: { events: 1000, seconds: 1, cpuMicrosPerEvent: 40, rssMb: 120, commandsPerEvent: 0.01 },
+      worker: {
+        events: 1000,
+        seconds: 1,
+        cpuMicrosPerEvent: 40,
+        serverCpuMicrosPerEvent: 1500,
+        rssMb: 120,
+        commandsPerEvent: 0.01,
+      },
       naive: { events: 200, seconds: 2 },
     },
     {
@@ -58,6 +65,7 @@ describe('bench figures', () => {
       '100,000',
       '1,000',
       '40',
+      '1,500',
       '120',
       '0.010',
       '100',
@@ -69,6 +77,7 @@ describe('bench figures', () => {
       '1,000',
       '1,250',
       '38',
+      '–',
       '118',
       '0.010',
       '–',

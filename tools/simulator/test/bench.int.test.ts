@@ -1,11 +1,13 @@
 import { WORKERS } from '@sc/read-models';
 import { runBench } from '../src/bench';
+import { serverCpuSeconds } from '../src/server-cpu';
 
 // A tiny run of `npm run bench`: every phase runs and reports; the figures themselves are not judged here.
 jest.setTimeout(300_000);
 
 describe('npm run bench, tiny', () => {
   it('measures each built worker at each size, the ceilings, the naive baseline and the freshness, with the worker environment asked for', async () => {
+    const serversHere = serverCpuSeconds() !== undefined;
     const report = await runBench({
       kafkaBrokers: process.env['KAFKA_BROKERS']!,
       mongoUrl: process.env['MONGO_URL']!,
@@ -30,6 +32,9 @@ describe('npm run bench, tiny', () => {
           rssMb: expect.any(Number),
           commandsPerEvent: expect.any(Number),
         });
+        // Where the store's server runs on this machine (the local infrastructure), its CPU is set beside the worker's.
+        const serverCpu = size.worker.serverCpuMicrosPerEvent;
+        expect(serversHere ? serverCpu !== undefined && serverCpu > 0 : serverCpu === undefined).toBe(true);
         // In chunks of 500 a worker sends a few hundredths of a command per event; in chunks of 1, one per change.
         expect(size.worker.commandsPerEvent).toBeGreaterThan(0.5);
         expect(size.naive?.events).toBe(30);
