@@ -6,6 +6,7 @@ import { USAGE, UsageError, parseOpsArgs } from './args';
 import type { OpsCommand } from './args';
 import { loadOpsConfig, openOpsContext } from './context';
 import type { OpsContext } from './context';
+import { CommandInterrupted, cutOffWhenInterrupted, interruptedExitCode } from './command';
 import type { CommandRunner } from './command';
 import { createProgressReporter } from './progress';
 import type { ProgressOutput } from './progress';
@@ -14,7 +15,10 @@ import { runRebuild } from './rebuild';
 import { runStatus } from './status';
 import { runVerify } from './verify';
 
-/** Exit statuses: 0 all good, 1 differences or failures found, 2 usage or configuration error. */
+/**
+ * Exit statuses: 0 all good, 1 differences or failures found, 2 usage or configuration
+ * error; a run stopped by a signal exits as a shell reports it (130 for SIGINT, 143 for SIGTERM).
+ */
 export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
 
 /** Where the CLI writes. */
@@ -34,6 +38,19 @@ const COMMANDS: { readonly [N in Exclude<OpsCommand['name'], 'help'>]?: CommandR
 };
 
 /**
+ * The commands that stop at a safe point and undo what they made when the process is
+ * asked to stop (verify drops its temporary collection). The others are cut off at
+ * once, as the signal's default would: a rebuild and a replay resume from any point.
+ */
+const CLEAN_UP_WHEN_INTERRUPTED: ReadonlySet<OpsCommand['name']> = new Set(['verify']);
+
+/** How a process runs the CLI. */
+export interface OpsRunOptions {
+  /** Aborted, with the signal's name as reason, when the process is asked to stop. */
+  readonly interrupt?: AbortSignal;
+}
+
+/**
  * Runs one command line. Never throws: usage and configuration errors print the
  * problem (and the usage) on stderr and give 2, failures give 1.
  */
@@ -41,7 +58,9 @@ export async function runOps(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   io: OpsIo,
+  options: OpsRunOptions = {},
 ): Promise<number> {
+  const interrupt = options.interrupt ?? new AbortController().signal;
   let parsed;
   try {
     parsed = parseOpsArgs(argv);
@@ -65,7 +84,10 @@ export async function runOps(
     const config = loadOpsConfig(env);
     ops = await openOpsContext(config, env);
     const progress = createProgressReporter(io.stderr, { quiet: env['OPS_PROGRESS'] === 'off' });
-    const result = await runner(command, { ops, progress, env, stderr: io.stderr });
+    const running = runner(command, { ops, progress, env, stderr: io.stderr, interrupt });
+    const result = await (CLEAN_UP_WHEN_INTERRUPTED.has(command.name)
+      ? running
+      : cutOffWhenInterrupted(running, interrupt));
     progress.finish();
     io.stdout.write(
       json
@@ -74,6 +96,14 @@ export async function runOps(
     );
     return result.exitCode;
   } catch (error) {
+    if (error instanceof CommandInterrupted) {
+      io.stderr.write(`ops: ${command.name} ${error.message}\n`);
+      if (json)
+        io.stdout.write(
+          `${JSON.stringify({ command: command.name, exitCode: interruptedExitCode(error.signal), interrupted: error.signal })}\n`,
+        );
+      return interruptedExitCode(error.signal);
+    }
     if (error instanceof ConfigError) {
       io.stderr.write(`ops: ${error.message}\n`);
       return EXIT.usage;

@@ -1,7 +1,7 @@
 // `npm run ops` and `npm run status`: the CLI against the local infrastructure of
 // tools/local-infra unless KAFKA_BROKERS and MONGO_URL name a cluster (as the
 // simulator does); the bundle (main.ts) requires them, as the workers do.
-import { runOps } from './cli';
+import { runOpsProcess } from './process-entry';
 
 /** The workers' environment with the local infrastructure's addresses where none is given. */
 function withLocalDefaults(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -12,10 +12,4 @@ function withLocalDefaults(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   };
 }
 
-runOps(process.argv.slice(2), withLocalDefaults(process.env), { stdout: process.stdout, stderr: process.stderr }).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`ops: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runOpsProcess(process.argv.slice(2), withLocalDefaults(process.env));

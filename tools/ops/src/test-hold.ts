@@ -1,8 +1,10 @@
 // A test hook of the CLI as a process: with OPS_TEST_HOLD_AT=<point>[:<n>] set, the
 // n-th time (default the first) a rebuild or a replay reaches <point>, the CLI prints
-// `ops: test hold at <point>` on stderr and waits there until it is killed. The crash
-// tests SIGKILL the real CLI at a known stage that way, without racing timers or
-// parsing progress. Without the variable (always, in production) it does nothing.
+// `ops: test hold at <point>` on stderr and waits there until it is killed, or until
+// the process is interrupted (SIGTERM, SIGINT), when it goes on. The crash tests SIGKILL
+// the real CLI at a known stage that way, and the interrupt tests signal it there,
+// without racing timers or parsing progress. Without the variable (always, in
+// production) it does nothing.
 
 /** The variable that arms the hold. */
 export const TEST_HOLD_VARIABLE = 'OPS_TEST_HOLD_AT';
@@ -17,12 +19,13 @@ export type TestHold = (point: string) => Promise<void>;
 
 /**
  * The hold OPS_TEST_HOLD_AT arms, or `undefined` when it is unset (callers then pass
- * no hook at all). It never resolves at its point: a timer keeps the process alive
- * until the test kills it.
+ * no hook at all). At its point it resolves only once `interrupt` aborts; until then
+ * a timer keeps the process alive for the test to kill or signal it.
  */
 export function testHoldFromEnv(
   env: Readonly<Record<string, string | undefined>>,
   stderr: { write(text: string): unknown },
+  interrupt?: AbortSignal,
 ): TestHold | undefined {
   const armed = env[TEST_HOLD_VARIABLE];
   if (armed === undefined || armed === '') return undefined;
@@ -32,8 +35,16 @@ export function testHoldFromEnv(
   return async (at) => {
     if (at !== point || ++reached !== nth) return;
     stderr.write(`${testHoldLine(at)}\n`);
-    await new Promise<never>(() => {
-      setInterval(() => undefined, 60_000);
+    await new Promise<void>((resolve) => {
+      const alive = setInterval(() => undefined, 60_000);
+      interrupt?.addEventListener(
+        'abort',
+        () => {
+          clearInterval(alive);
+          resolve();
+        },
+        { once: true },
+      );
     });
   };
 }

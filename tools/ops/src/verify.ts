@@ -10,6 +10,7 @@ import type { DomainEvent } from '@sc/event-schemas';
 import type { ProjectionDefinition, VersionStamp } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
 import { describeError } from '@sc/service-kit';
+import { throwIfInterrupted } from './command';
 import type { CommandResult, CommandRunner } from './command';
 import { compareStreams, createPendingTracker, formatDifferences, memorySide, pendingKeys } from './compare';
 import type { ComparisonReport, ModelSide } from './compare';
@@ -20,6 +21,8 @@ import type { ProgressReporter } from './progress';
 import { createFoldProcessor, openProjectionStore } from './projection-store';
 import { fetchCommitted, fetchRanges, partitionKey, readRanges } from './topic-reader';
 import type { PartitionRange } from './topic-reader';
+import { testHoldFromEnv } from './test-hold';
+import type { TestHold } from './test-hold';
 
 /**
  * Where `verify` folds: `memory`, `collection` (a temporary collection), or `auto`:
@@ -71,6 +74,10 @@ export interface VerifyOptions {
   readonly lookups?: number;
   readonly progress?: ProgressReporter;
   readonly now?: () => Date;
+  /** Stops the fold or the comparison at its next step; the temporary collection is still dropped. */
+  readonly interrupt?: AbortSignal;
+  /** Test hook (./test-hold): `verify-fold`, after each chunk folded into the temporary collection. */
+  readonly hold?: TestHold;
 }
 
 /** The offsets a verify works with, taken once at its start. */
@@ -136,7 +143,7 @@ async function foldInMemory(
   ops: OpsContext,
   worker: AnyWorker,
   snapshot: Snapshot,
-  progress: ProgressReporter | undefined,
+  { progress, interrupt }: VerifyOptions,
 ): Promise<Fold> {
   const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
   const model = createMemoryModel(projection);
@@ -147,6 +154,7 @@ async function foldInMemory(
     ops.admin,
     snapshot.ranges,
     (batch) => {
+      throwIfInterrupted(interrupt);
       model.apply(ops.logical(batch.topic), batch.partition, batch.messages);
       records += batch.messages.length;
       progress?.update(records);
@@ -175,7 +183,7 @@ async function foldIntoCollection(
   worker: AnyWorker,
   snapshot: Snapshot,
   temporary: string,
-  progress: ProgressReporter | undefined,
+  { progress, interrupt, hold }: VerifyOptions,
 ): Promise<Fold> {
   const projection = worker.projection as ProjectionDefinition<DomainEvent, VersionStamp>;
   const { config } = ops;
@@ -184,6 +192,9 @@ async function foldIntoCollection(
   let records = 0;
   const store = await openProjectionStore(ops, projection, temporary);
   const abort = new AbortController();
+  // An interrupt also ends the store's retries (an outage would hold the fold there).
+  const stopRetrying = () => abort.abort();
+  interrupt?.addEventListener('abort', stopRetrying, { once: true });
   try {
     // What the workers would dead-letter is counted from the verdicts below.
     const processor = createFoldProcessor(ops, {
@@ -217,18 +228,22 @@ async function foldIntoCollection(
             topic: batch.topic,
             logicalTopic,
             partition: batch.partition,
-            keepGoing: () => !abort.signal.aborted,
+            keepGoing: () => !abort.signal.aborted && !interrupt?.aborted,
           });
+          throwIfInterrupted(interrupt);
           if (result.status === 'stopped') throw new Error(`the fold into ${temporary} was stopped`);
           for (const verdict of result.verdicts) counts[verdict.outcome]++;
           records += chunk.length;
           progress?.update(records);
+          await hold?.('verify-fold');
+          throwIfInterrupted(interrupt);
         }
       },
       { groupPrefix: ops.physical(`sc-ops.verify.${worker.group}.`) },
     );
     progress?.finish();
   } finally {
+    interrupt?.removeEventListener('abort', stopRetrying);
     abort.abort();
     await store.close();
   }
@@ -278,20 +293,22 @@ export async function verifyProjection(
       pending: fold.pending,
       concurrency: fold.inMemory ? 1 : (options.lookups ?? 8),
       rememberLiveKeys: fold.inMemory,
-      onProgress: (documents) => options.progress?.update(documents),
+      onProgress: (documents) => {
+        throwIfInterrupted(options.interrupt);
+        options.progress?.update(documents);
+      },
     });
     options.progress?.finish();
     return { ...report, records: fold.records, fold: fold.counts };
   };
 
-  if (mode === 'memory')
-    return { ...base, ...(await compare(await foldInMemory(ops, worker, snapshot, options.progress))) };
+  if (mode === 'memory') return { ...base, ...(await compare(await foldInMemory(ops, worker, snapshot, options))) };
 
   const temporary = `${projection.collection}__verify_${stampOf((options.now ?? (() => new Date()))())}`;
   let compared: Awaited<ReturnType<typeof compare>> | undefined;
   let failure: unknown;
   try {
-    compared = await compare(await foldIntoCollection(ops, worker, snapshot, temporary, options.progress));
+    compared = await compare(await foldIntoCollection(ops, worker, snapshot, temporary, options));
   } catch (error) {
     failure = error;
   }
@@ -343,12 +360,18 @@ export function formatVerifyReport(report: VerifyReport): string {
 }
 
 /** The `verify` command: exit 1 on any difference, or when the temporary collection is left behind. */
-export const runVerify: CommandRunner<'verify'> = async (command, { ops, progress }): Promise<CommandResult> => {
+export const runVerify: CommandRunner<'verify'> = async (
+  command,
+  { ops, progress, env, stderr, interrupt },
+): Promise<CommandResult> => {
+  const hold = testHoldFromEnv(env, stderr, interrupt);
   const report = await verifyProjection(ops, command.worker, {
     show: command.show,
     mode: command.mode,
     ...(command.maxMemoryDocuments === undefined ? {} : { maxMemoryDocuments: command.maxMemoryDocuments }),
     progress,
+    interrupt,
+    ...(hold && { hold }),
   });
   const { differences, ...counts } = report;
   const clean = report.missing + report.extra + report.different === 0 && report.temporaryCollection?.dropped !== false;

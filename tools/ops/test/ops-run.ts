@@ -51,6 +51,8 @@ export interface OpsProcess {
   readonly ended: Promise<OpsRun & { readonly signal: NodeJS.Signals | null }>;
   /** SIGKILL: no handler runs, nothing is flushed or released; resolves once it is gone. */
   kill(): Promise<void>;
+  /** Sends `signal` (SIGTERM as Kubernetes does, SIGINT as Ctrl-C does) and returns at once. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /**
@@ -112,6 +114,9 @@ export function startOpsProcess(argv: readonly string[], env: Record<string, str
         watchers.add(watch);
         watch();
       });
+    },
+    signal(signal) {
+      child.kill(signal);
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

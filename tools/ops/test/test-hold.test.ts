@@ -19,6 +19,24 @@ describe('testHoldFromEnv', () => {
     await hold!('building');
     expect(printed).toEqual([]);
   });
+
+  it('given a hold reached, when the process is interrupted, then it prints its line, waits, and goes on once interrupted', async () => {
+    const printed: string[] = [];
+    const interrupt = new AbortController();
+    const hold = testHoldFromEnv(
+      { [TEST_HOLD_VARIABLE]: 'verify-fold' },
+      { write: (t: string) => printed.push(t) },
+      interrupt.signal,
+    );
+    let released = false;
+    const held = hold!('verify-fold').then(() => (released = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(printed).toEqual(['ops: test hold at verify-fold\n']);
+    expect(released).toBe(false);
+    interrupt.abort('SIGTERM');
+    await held;
+    expect(released).toBe(true);
+  });
 });
 
 describe('pauseLeaseFromEnv', () => {

@@ -1,7 +1,8 @@
 import { USER_CARDS_WORKER } from '@sc/read-models';
 import { DEFAULT_STREAM, createEndToEndWorld, startWorkerProcess } from '@sc/testing';
 import type { EndToEndWorld, WorkerProcess } from '@sc/testing';
-import { runOpsForTest } from './ops-run';
+import { testHoldLine } from '../src/test-hold';
+import { runOpsForTest, startOpsProcess } from './ops-run';
 
 /** The fold modes, as command-line options: in memory (chosen by size, and forced), and into a temporary collection (forced, and chosen by size). */
 const MODES = [
@@ -132,4 +133,24 @@ describe('ops verify against the real broker and store', () => {
     }
     expect(await collections()).toEqual(before);
   });
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'given a verify folding into its temporary collection, when the process gets %s, then it stops there, drops the collection and exits as a shell reports the signal',
+    async (signal) => {
+      const before = await collections();
+      const verify = startOpsProcess(['verify', 'user_cards', '--temporary-collection', '--json'], {
+        ...world.env,
+        OPS_TEST_HOLD_AT: 'verify-fold',
+      });
+      await verify.waitForLine(testHoldLine('verify-fold'));
+      // Held after its first chunk: the temporary collection exists now.
+      expect((await collections()).filter((name) => name.includes('__verify_'))).toHaveLength(1);
+      verify.signal(signal);
+      const run = await verify.ended;
+      const exitCode = signal === 'SIGTERM' ? 143 : 130;
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: exitCode, signal: null });
+      expect(run.stderr).toContain(`ops: verify interrupted by ${signal}`);
+      expect(run.json).toEqual({ command: 'verify', exitCode, interrupted: signal });
+      expect(await collections()).toEqual(before);
+    },
+  );
 });
