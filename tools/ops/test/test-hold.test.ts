@@ -37,6 +37,19 @@ describe('testHoldFromEnv', () => {
     await held;
     expect(released).toBe(true);
   });
+
+  it('given an interrupt that came before the point, when the point is reached, then it prints its line and goes on', async () => {
+    const printed: string[] = [];
+    const interrupt = new AbortController();
+    interrupt.abort('SIGINT');
+    const hold = testHoldFromEnv(
+      { [TEST_HOLD_VARIABLE]: 'verify-fold' },
+      { write: (t: string) => printed.push(t) },
+      interrupt.signal,
+    );
+    await hold!('verify-fold');
+    expect(printed).toEqual(['ops: test hold at verify-fold\n']);
+  });
 });
 
 describe('pauseLeaseFromEnv', () => {
