@@ -191,10 +191,10 @@ async function foldIntoCollection(
   const pending = createPendingTracker(snapshot.committed);
   let records = 0;
   const store = await openProjectionStore(ops, projection, temporary);
-  const abort = new AbortController();
-  // An interrupt also ends the store's retries (an outage would hold the fold there).
-  const stopRetrying = () => abort.abort();
-  interrupt?.addEventListener('abort', stopRetrying, { once: true });
+  const done = new AbortController();
+  // The end of the fold, or an interrupt, stops the processor and the store's retries
+  // (an outage would hold the fold there).
+  const stop = interrupt ? AbortSignal.any([done.signal, interrupt]) : done.signal;
   try {
     // What the workers would dead-letter is counted from the verdicts below.
     const processor = createFoldProcessor(ops, {
@@ -202,7 +202,7 @@ async function foldIntoCollection(
       consumerGroup: ops.physical(`sc-ops.verify.${worker.group}`),
       command: 'verify',
       deadLetters: () => undefined,
-      signal: abort.signal,
+      signal: stop,
     });
     progress?.start(`verify ${projection.name}: folding ${worker.topics.join(', ')} into ${temporary}`, snapshot.total);
     await readRanges(
@@ -228,10 +228,12 @@ async function foldIntoCollection(
             topic: batch.topic,
             logicalTopic,
             partition: batch.partition,
-            keepGoing: () => !abort.signal.aborted && !interrupt?.aborted,
+            keepGoing: () => !stop.aborted,
           });
-          throwIfInterrupted(interrupt);
-          if (result.status === 'stopped') throw new Error(`the fold into ${temporary} was stopped`);
+          if (result.status === 'stopped') {
+            throwIfInterrupted(interrupt);
+            throw new Error(`the fold into ${temporary} was stopped`);
+          }
           for (const verdict of result.verdicts) counts[verdict.outcome]++;
           records += chunk.length;
           progress?.update(records);
@@ -243,8 +245,7 @@ async function foldIntoCollection(
     );
     progress?.finish();
   } finally {
-    interrupt?.removeEventListener('abort', stopRetrying);
-    abort.abort();
+    done.abort();
     await store.close();
   }
   return {
