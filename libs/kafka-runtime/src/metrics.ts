@@ -9,6 +9,8 @@ export interface WorkerMetrics {
   readonly deadLettered: Counter<'reason'>;
   readonly batchSize: Histogram;
   readonly batchDuration: Histogram;
+  /** Seconds from a record's Kafka timestamp to its chunk being durable: freshness as the worker sees it. */
+  readonly recordAge: Histogram;
   readonly retries: Counter<'operation'>;
   readonly rebalances: Counter;
   readonly lag: Gauge<'topic' | 'partition'>;
@@ -68,6 +70,12 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    recordAge: new Histogram({
+      name: 'sc_projection_record_age_seconds',
+      help: "Seconds from a record's Kafka timestamp (producer or broker clock) to its chunk being durable in the store and the dead-letter topic.",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
     retries: new Counter({
       name: 'sc_projection_retries_total',
       help: 'Retries after infrastructure errors, by operation.',
@@ -103,6 +111,24 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
       return eventType;
     },
   };
+}
+
+/**
+ * Observes each record's age at `now` (ms) from its Kafka timestamp; a record without a
+ * usable timestamp (none, -1, or a producer's clock ahead of ours) is left out rather than
+ * counted as fresh.
+ */
+export function observeRecordAges(
+  histogram: { observe(seconds: number): void },
+  records: readonly { readonly timestamp: string }[],
+  now: number,
+): void {
+  for (const record of records) {
+    const timestamp = Number(record.timestamp);
+    // Kafka's "no timestamp" is -1; an empty string is no timestamp either.
+    if (!(timestamp > 0) || timestamp > now) continue;
+    histogram.observe((now - timestamp) / 1000);
+  }
 }
 
 /**

@@ -13,8 +13,10 @@ import { startHealthServer } from './health-server';
 import type { HealthServer } from './health-server';
 import { keepHeartbeating } from './heartbeat';
 import { createKafkaClient, toKafkaError } from './kafka-client';
-import { createWorkerMetrics } from './metrics';
+import { createWorkerMetrics, observeRecordAges } from './metrics';
 import type { WorkerMetrics } from './metrics';
+import { createBackgroundCommits } from './offset-committer';
+import type { BackgroundCommits } from './offset-committer';
 import { createPauseFence } from './pause-fence';
 import type { PauseFence } from './pause-fence';
 import type { PauseGate } from './pause-gate';
@@ -63,6 +65,8 @@ interface KafkaConnections {
   readonly admin: Admin;
   readonly producer: Producer;
   readonly consumer: Consumer;
+  /** The consumer's offset commits, in the background. */
+  readonly commits: BackgroundCommits;
 }
 
 const READINESS_PING_TIMEOUT_MS = 2000;
@@ -105,9 +109,13 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
   let missingTopics: string[] = [];
   let stopPromise: Promise<void> | undefined;
 
-  async function eachBatch(chunks: ChunkProcessor, payload: EachBatchPayload): Promise<void> {
+  async function eachBatch(
+    chunks: ChunkProcessor,
+    commits: BackgroundCommits,
+    payload: EachBatchPayload,
+  ): Promise<void> {
     const gate = fence;
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const where = { topic: batch.topic, partition: batch.partition };
     const heartbeats = keepHeartbeating(heartbeat, config.kafka.heartbeatIntervalMs, (error) =>
       logger.info({ ...where, cause: describeError(error) }, 'heartbeat refused (rebalance); leaving the batch'),
@@ -122,7 +130,9 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
         const chunk = batch.messages.slice(start, start + size);
         let last: string;
         let storeAttempts: number;
+        let committed: Promise<void> | undefined;
         try {
+          commits.throwIfFailed();
           const result = await chunks.process(chunk, {
             ...where,
             logicalTopic: logicalTopic(batch.topic),
@@ -133,10 +143,12 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
           last = chunk[chunk.length - 1]!.offset;
           // Resolved only now: the store and the dead-letter topic have acknowledged everything up to `last`.
           resolveOffset(last);
-          // Committed before the chunk leaves the fence: a pause acknowledged after it finds the offsets final.
-          await commitOffsetsIfNecessary();
+          observeRecordAges(metrics.recordAge, chunk, Date.now());
+          committed = commits.commit({ ...where, offset: (BigInt(last) + 1n).toString() });
         } finally {
-          gate?.leave();
+          // The chunk leaves the fence once its commit has settled: a pause acknowledged after it finds the offsets final.
+          if (committed === undefined) gate?.leave();
+          else void committed.finally(() => gate?.leave());
         }
         metrics.lag.set(
           { topic: batch.topic, partition: String(batch.partition) },
@@ -155,6 +167,8 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       }
     } finally {
       heartbeats.stop();
+      // Leaving the group or rejoining: the commits asked for land first, so fewer records come again.
+      if (!keepGoing()) await commits.settled();
     }
   }
 
@@ -233,9 +247,19 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       maxBytesPerPartition: config.kafka.maxBytesPerPartition,
       allowAutoTopicCreation: false,
     });
+    const commits = createBackgroundCommits(
+      // kafkajs's own error, unwrapped, is what eachBatch throws: the runner rejoins on a rebalance by its type.
+      (offsets) => consumer.commitOffsets([...offsets]),
+      (offset, error) =>
+        logger.warn(
+          { ...offset, cause: describeError(error) },
+          'offset commit failed; the consumer rejoins from the committed offsets before its next chunk',
+        ),
+    );
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, (event) => {
       joined = true;
+      commits.joined();
       memberId = event.payload.memberId;
       metrics.rebalances.inc();
       logger.info(
@@ -265,6 +289,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       admin: client.admin(),
       producer: client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
       consumer,
+      commits,
     };
   }
 
@@ -325,10 +350,10 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     await connections.consumer.run({
       partitionsConsumedConcurrently: config.processing.partitionsConcurrency,
       eachBatchAutoResolve: false,
-      autoCommit: true,
-      // Commit as soon as anything is resolved: each chunk is committed once it is acknowledged.
-      autoCommitThreshold: 1,
-      eachBatch: (payload) => eachBatch(chunks, payload),
+      // The worker commits each chunk itself once it is durable (BackgroundCommits); kafkajs's
+      // own commit after every batch would be a second round trip in the way of the next fetch.
+      autoCommit: false,
+      eachBatch: (payload) => eachBatch(chunks, connections.commits, payload),
     });
     logger.info({ groupId, topics: sourceTopics }, 'consuming');
   }
@@ -346,7 +371,8 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
         }
       };
       const connections = kafka;
-      // disconnect() waits for the running eachBatch, which stops at its next chunk boundary.
+      await quietly('offset commits', connections && (() => connections.commits.settled()));
+      // disconnect() waits for the running eachBatch, which stops at its next chunk boundary and lets its commits land.
       await quietly('consumer disconnect', connections && (() => connections.consumer.disconnect()));
       await quietly('producer disconnect', connections && (() => connections.producer.disconnect()));
       await quietly('admin disconnect', connections && (() => connections.admin.disconnect()));

@@ -44,6 +44,11 @@ export interface FreshnessFigures {
   readonly chunkRecords: number;
   /** Mean time of one chunk, from decode to the store's and the dead-letter topic's acknowledgement. */
   readonly chunkMs: number;
+  /**
+   * Mean age of a record, from its Kafka timestamp to its chunk being durable, as the worker
+   * measures it (`sc_projection_record_age_seconds`): the latency without the poller's.
+   */
+  readonly recordAgeMs: number;
 }
 
 /** CPU per record of the worker's own work done in process, with no I/O (warm). */
@@ -172,6 +177,7 @@ export function formatBenchReport(report: BenchReport): string {
       `${fresh.samples}${fresh.unseen > 0 ? ` (${fresh.unseen} unseen)` : ''}`,
       integer(fresh.chunkRecords),
       integer(fresh.chunkMs),
+      integer(fresh.recordAgeMs),
       integer(fresh.rssMb),
     ]),
   );
@@ -179,7 +185,17 @@ export function formatBenchReport(report: BenchReport): string {
     lines.push(
       '',
       ...table(
-        ['freshness', 'produced', 'p50 ms', 'p99 ms', 'samples', 'records/chunk', 'ms/chunk', 'RSS MB'],
+        [
+          'freshness',
+          'produced',
+          'p50 ms',
+          'p99 ms',
+          'samples',
+          'records/chunk',
+          'ms/chunk',
+          'worker mean ms',
+          'RSS MB',
+        ],
         freshness,
       ),
     );

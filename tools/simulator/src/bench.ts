@@ -367,6 +367,9 @@ async function freshnessRun(
       rssMb: sumMetricSamples(body, 'process_resident_memory_bytes') / 1048576,
       chunkRecords: perChunk('sc_projection_batch_size_sum'),
       chunkMs: 1000 * perChunk('sc_projection_batch_duration_seconds_sum'),
+      recordAgeMs:
+        (1000 * sumMetricSamples(body, 'sc_projection_record_age_seconds_sum')) /
+        (sumMetricSamples(body, 'sc_projection_record_age_seconds_count') || 1),
       rate: toSend.length / (producedSeconds || 1),
       samples: latencies.length + unseen,
       unseen,

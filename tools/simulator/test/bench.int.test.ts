@@ -44,6 +44,8 @@ describe('npm run bench, tiny', () => {
       expect(fresh!.samples).toBeGreaterThan(0);
       expect(fresh!.chunkRecords).toBe(1);
       expect(fresh!.chunkMs).toBeGreaterThan(0);
+      // The worker's own measure of the same latency: at least the chunk that made a record durable.
+      expect(fresh!.recordAgeMs).toBeGreaterThan(0);
       expect(fresh!.rssMb).toBeGreaterThan(0);
       expect(bench.clientWork?.decodeMicrosPerEvent).toBeGreaterThan(0);
       expect(bench.clientWork?.planMicrosPerEvent).toBeGreaterThan(0);
