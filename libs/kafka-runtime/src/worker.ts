@@ -1,19 +1,18 @@
-import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { Admin, Consumer, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { deadLetterTopicOf } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
 import { describeError, sleep } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
 import type { ProjectionSink } from '@sc/projection-core';
+import { createBatchHandler } from './batch-handler';
 import { createChunkProcessor } from './chunk-processor';
-import type { ChunkProcessor } from './chunk-processor';
 import type { WorkerConfig } from './config';
 import { operatorActionOf } from './dead-letter-sender';
 import { startHealthServer } from './health-server';
 import type { HealthServer } from './health-server';
-import { keepHeartbeating } from './heartbeat';
 import { createKafkaClient, toKafkaError } from './kafka-client';
-import { createWorkerMetrics, observeRecordAges } from './metrics';
+import { createWorkerMetrics } from './metrics';
 import type { WorkerMetrics } from './metrics';
 import { createBackgroundCommits } from './offset-committer';
 import type { BackgroundCommits } from './offset-committer';
@@ -108,69 +107,6 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
   let crashed = false;
   let missingTopics: string[] = [];
   let stopPromise: Promise<void> | undefined;
-
-  async function eachBatch(
-    chunks: ChunkProcessor,
-    commits: BackgroundCommits,
-    payload: EachBatchPayload,
-  ): Promise<void> {
-    const gate = fence;
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const where = { topic: batch.topic, partition: batch.partition };
-    const heartbeats = keepHeartbeating(heartbeat, config.kafka.heartbeatIntervalMs, (error) =>
-      logger.info({ ...where, cause: describeError(error) }, 'heartbeat refused (rebalance); leaving the batch'),
-    );
-    const keepGoing = (): boolean => isRunning() && !isStale() && !stopping() && !heartbeats.failed();
-    const size = config.processing.maxEventsPerWrite;
-    try {
-      for (let start = 0; start < batch.messages.length; start += size) {
-        if (!keepGoing()) return;
-        // While paused the batch waits here, heart-beating, with nothing of it in flight.
-        if (gate && !(await gate.enter(keepGoing))) return;
-        const chunk = batch.messages.slice(start, start + size);
-        let last: string;
-        let storeAttempts: number;
-        let committed: Promise<void> | undefined;
-        try {
-          commits.throwIfFailed();
-          const result = await chunks.process(chunk, {
-            ...where,
-            logicalTopic: logicalTopic(batch.topic),
-            keepGoing,
-          });
-          if (result.status === 'stopped') return;
-          storeAttempts = result.storeAttempts;
-          last = chunk[chunk.length - 1]!.offset;
-          // Resolved only now: the store and the dead-letter topic have acknowledged everything up to `last`.
-          resolveOffset(last);
-          observeRecordAges(metrics.recordAge, chunk, Date.now());
-          committed = commits.commit({ ...where, offset: (BigInt(last) + 1n).toString() });
-        } finally {
-          // The chunk leaves the fence once its commit has settled: a pause acknowledged after it finds the offsets final.
-          if (committed === undefined) gate?.leave();
-          else void committed.finally(() => gate?.leave());
-        }
-        metrics.lag.set(
-          { topic: batch.topic, partition: String(batch.partition) },
-          Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
-        );
-        logger.debug(
-          {
-            ...where,
-            fromOffset: chunk[0]?.offset,
-            toOffset: last,
-            records: chunk.length,
-            attempts: storeAttempts,
-          },
-          'chunk processed',
-        );
-      }
-    } finally {
-      heartbeats.stop();
-      // Leaving the group or rejoining: the commits asked for land first, so fewer records come again.
-      if (!keepGoing()) await commits.settled();
-    }
-  }
 
   /** Waits until the topics exist (creating them if configured) and every partition has a leader. */
   async function waitForTopics(admin: Admin): Promise<boolean> {
@@ -353,7 +289,17 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       // The worker commits each chunk itself once it is durable (BackgroundCommits); kafkajs's
       // own commit after every batch would be a second round trip in the way of the next fetch.
       autoCommit: false,
-      eachBatch: (payload) => eachBatch(chunks, connections.commits, payload),
+      eachBatch: createBatchHandler({
+        chunks,
+        commits: connections.commits,
+        fence: () => fence,
+        chunkSize: config.processing.maxEventsPerWrite,
+        heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+        logicalTopic,
+        stopping,
+        metrics,
+        logger,
+      }),
     });
     logger.info({ groupId, topics: sourceTopics }, 'consuming');
   }
