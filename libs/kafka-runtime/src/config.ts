@@ -39,7 +39,7 @@ export function createWorkerEnvSchema(defaults: WorkerDefaults) {
       HTTP_HOST: z.string().default('0.0.0.0'),
       HTTP_PORT: envInt(0, 65_535).default(defaults.httpPort),
       LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-      PARTITIONS_CONCURRENCY: envInt(1, 1_000).default(3),
+      PARTITIONS_CONCURRENCY: envInt(1, 1_000).default(6),
       MAX_EVENTS_PER_WRITE: envInt(1, 10_000).default(500),
       DEAD_LETTER_MAX_BATCH_BYTES: envInt(1_024, 100 * 1_048_576).default(512 * 1_024),
       RETRY_INITIAL_MS: envInt(1, 60_000).default(200),

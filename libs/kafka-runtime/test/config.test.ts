@@ -23,7 +23,7 @@ describe('worker configuration', () => {
       {
         KAFKA_BROKERS: 'a:9092,b:9092',
         KAFKA_CREATE_TOPICS: 'true',
-        PARTITIONS_CONCURRENCY: '6',
+        PARTITIONS_CONCURRENCY: '9',
       },
       defaults,
     );
@@ -31,7 +31,7 @@ describe('worker configuration', () => {
       app: 'user-cards-worker',
       kafka: { brokers: ['a:9092', 'b:9092'], clientId: 'user-cards-worker', createTopics: true, namePrefix: '' },
       http: { port: 9101 },
-      processing: { partitionsConcurrency: 6, maxEventsPerWrite: 500 },
+      processing: { partitionsConcurrency: 9, maxEventsPerWrite: 500 },
       shutdownGraceMs: 25000,
       logLevel: 'info',
     });

@@ -18,7 +18,7 @@ const USAGE = `usage: npm run bench -- [--scale N] [--sizes N,N,…] [--naive-re
   --out FILE         where the JSON report goes (default dist/bench/bench-<date>.json)
   --fresh-rate N,N,… records/s of the freshness runs, one run per rate (produce → visible in MongoDB, p50/p99); 0 skips them (default 1000,300)
   --fresh-seconds S  how long each freshness run produces (default 10)
-  --worker-env NAME=VALUE  an environment variable for every worker run (repeatable), e.g. PARTITIONS_CONCURRENCY=6
+  --worker-env NAME=VALUE  an environment variable for every worker run (repeatable), e.g. PARTITIONS_CONCURRENCY=3
   --cpu-prof DIR     each worker run writes a V8 CPU profile into DIR (node --cpu-prof)
 environment: KAFKA_BROKERS, MONGO_URL (default: the local infrastructure); the worker bundles must be built`;
 
