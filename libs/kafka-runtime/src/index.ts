@@ -26,7 +26,7 @@ export type { PartitionLag } from './group-lag';
 export { createKafkaClient, toKafkaError } from './kafka-client';
 export { fixKafkaJsIdleLoop } from './request-queue-fix';
 export type { IdleLoopFix } from './request-queue-fix';
-export { createWorkerMetrics, sumMetricSamples } from './metrics';
+export { RECORD_AGE_BUCKETS_SECONDS, createWorkerMetrics, sumMetricSamples } from './metrics';
 export type { WorkerMetrics } from './metrics';
 export { loadWorkerAndSinkConfig, runProjectionWorkerMain } from './run-worker';
 export type { SinkAdapter, WorkerMainOptions } from './run-worker';

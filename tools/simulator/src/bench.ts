@@ -19,7 +19,7 @@ import { foldEvents } from '@sc/projection-core';
 import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
 import { createTestNamespace, expectedDocumentsOf, groupLag, produceAll, startWorkerProcess } from '@sc/testing';
 import type { WorkerProcess } from '@sc/testing';
-import { quantile } from './bench-report';
+import { FRESHNESS_GOAL_MS, quantile } from './bench-report';
 import { serverCpuSeconds } from './server-cpu';
 import type {
   BenchReport,
@@ -363,13 +363,15 @@ async function freshnessRun(
     const { body } = await worker.get('/metrics');
     const chunks = sumMetricSamples(body, 'sc_projection_batch_size_count');
     const perChunk = (name: string): number => (chunks > 0 ? sumMetricSamples(body, name) / chunks : 0);
+    const aged = sumMetricSamples(body, 'sc_projection_record_age_seconds_count');
     return {
       rssMb: sumMetricSamples(body, 'process_resident_memory_bytes') / 1048576,
       chunkRecords: perChunk('sc_projection_batch_size_sum'),
       chunkMs: 1000 * perChunk('sc_projection_batch_duration_seconds_sum'),
-      recordAgeMs:
-        (1000 * sumMetricSamples(body, 'sc_projection_record_age_seconds_sum')) /
-        (sumMetricSamples(body, 'sc_projection_record_age_seconds_count') || 1),
+      recordAgeMs: (1000 * sumMetricSamples(body, 'sc_projection_record_age_seconds_sum')) / (aged || 1),
+      withinGoal:
+        sumMetricSamples(body, 'sc_projection_record_age_seconds_bucket', { le: String(FRESHNESS_GOAL_MS / 1000) }) /
+        (aged || 1),
       rate: toSend.length / (producedSeconds || 1),
       samples: latencies.length + unseen,
       unseen,

@@ -1,4 +1,5 @@
-import { ceilingRatio, formatBenchReport, growthRatio, quantile, rate } from '../src/bench-report';
+import { RECORD_AGE_BUCKETS_SECONDS } from '@sc/kafka-runtime';
+import { FRESHNESS_GOAL_MS, ceilingRatio, formatBenchReport, growthRatio, quantile, rate } from '../src/bench-report';
 import type { BenchReport, WorkerBench } from '../src/bench-report';
 
 const bench: WorkerBench = {
@@ -35,6 +36,7 @@ const bench: WorkerBench = {
       chunkRecords: 52.4,
       chunkMs: 20.6,
       recordAgeMs: 24.4,
+      withinGoal: 0.9912,
       rssMb: 101.2,
     },
     {
@@ -46,6 +48,7 @@ const bench: WorkerBench = {
       chunkRecords: 8,
       chunkMs: 9.2,
       recordAgeMs: 10.6,
+      withinGoal: 1,
       rssMb: 98.7,
     },
   ],
@@ -65,6 +68,10 @@ describe('bench figures', () => {
     // 1,000/s at 100k documents against 1,250/s at 1k, whatever order the sizes were run in.
     expect(growthRatio(bench)).toBeCloseTo(0.8);
     expect(growthRatio({ ...bench, sizes: bench.sizes.slice(0, 1) })).toBeUndefined();
+  });
+
+  it("reads the share within the freshness goal from a bound of the worker's record-age histogram", () => {
+    expect(RECORD_AGE_BUCKETS_SECONDS).toContain(FRESHNESS_GOAL_MS / 1000);
   });
 
   it('takes quantiles by nearest rank', () => {
@@ -114,9 +121,20 @@ describe('bench figures', () => {
     ]);
     const freshness = lines.slice(lines.findIndex((l) => l.startsWith('freshness')));
     expect(freshness.map((l) => l.split(/\s{2,}/))).toEqual([
-      ['freshness', 'produced', 'p50 ms', 'p99 ms', 'samples', 'records/chunk', 'ms/chunk', 'worker mean ms', 'RSS MB'],
-      ['user-cards-worker', '1,000/s', '30', '180', '40 (1 unseen)', '52', '21', '24', '101'],
-      ['user-cards-worker', '300/s', '12', '40', '12', '8', '9', '11', '99'],
+      [
+        'freshness',
+        'produced',
+        'p50 ms',
+        'p99 ms',
+        'samples',
+        'records/chunk',
+        'ms/chunk',
+        'worker mean ms',
+        '≤ 250 ms',
+        'RSS MB',
+      ],
+      ['user-cards-worker', '1,000/s', '30', '180', '40 (1 unseen)', '52', '21', '24', '99.1%', '101'],
+      ['user-cards-worker', '300/s', '12', '40', '12', '8', '9', '11', '100.0%', '99'],
     ]);
     const { freshness: _none, ...withoutFreshness } = bench;
     expect(formatBenchReport({ ...report, workers: [withoutFreshness] })).not.toContain('freshness');

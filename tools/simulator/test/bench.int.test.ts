@@ -46,6 +46,9 @@ describe('npm run bench, tiny', () => {
       expect(fresh!.chunkMs).toBeGreaterThan(0);
       // The worker's own measure of the same latency: at least the chunk that made a record durable.
       expect(fresh!.recordAgeMs).toBeGreaterThan(0);
+      // A share of the records the worker aged, read from the histogram's 250 ms bucket.
+      expect(fresh!.withinGoal).toBeGreaterThanOrEqual(0);
+      expect(fresh!.withinGoal).toBeLessThanOrEqual(1);
       expect(fresh!.rssMb).toBeGreaterThan(0);
       expect(bench.clientWork?.decodeMicrosPerEvent).toBeGreaterThan(0);
       expect(bench.clientWork?.planMicrosPerEvent).toBeGreaterThan(0);
