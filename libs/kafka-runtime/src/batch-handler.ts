@@ -32,11 +32,23 @@ export interface BatchHandlerOptions {
   readonly now?: () => number;
 }
 
-/** Creates the `eachBatch` of the worker's consumer. */
-export function createBatchHandler(options: BatchHandlerOptions): (payload: BatchPayload) => Promise<void> {
+/** The `eachBatch` of the worker's consumer, and when none is running. */
+export interface BatchHandler {
+  handle(payload: BatchPayload): Promise<void>;
+  /**
+   * Resolves once no batch is being handled. A stopping worker waits for it before it
+   * disconnects: kafkajs drops a commit asked for once its consumer is stopping, so the
+   * last chunks' commits must be asked for, and land, before.
+   */
+  idle(): Promise<void>;
+}
+
+/** Creates the worker's {@link BatchHandler}. */
+export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   const { chunks, commits, metrics, logger } = options;
   const now = options.now ?? Date.now;
-  return async (payload) => {
+  const running = new Set<Promise<void>>();
+  const handle = async (payload: BatchPayload): Promise<void> => {
     const gate = options.fence();
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const where = { topic: batch.topic, partition: batch.partition };
@@ -87,5 +99,20 @@ export function createBatchHandler(options: BatchHandlerOptions): (payload: Batc
       // Leaving the group or rejoining: the commits asked for land first, so fewer records come again.
       if (!keepGoing()) await commits.settled();
     }
+  };
+  return {
+    handle(payload) {
+      const handled = handle(payload);
+      const tracked = handled.then(
+        () => undefined,
+        () => undefined,
+      );
+      running.add(tracked);
+      void tracked.finally(() => running.delete(tracked));
+      return handled;
+    },
+    async idle() {
+      while (running.size > 0) await Promise.all(running);
+    },
   };
 }

@@ -6,6 +6,7 @@ import { describeError, sleep } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
 import type { ProjectionSink } from '@sc/projection-core';
 import { createBatchHandler } from './batch-handler';
+import type { BatchHandler } from './batch-handler';
 import { createChunkProcessor } from './chunk-processor';
 import type { WorkerConfig } from './config';
 import { operatorActionOf } from './dead-letter-sender';
@@ -66,6 +67,8 @@ interface KafkaConnections {
   readonly consumer: Consumer;
   /** The consumer's offset commits, in the background. */
   readonly commits: BackgroundCommits;
+  /** The consumer's `eachBatch`, once it runs. */
+  batches?: BatchHandler;
 }
 
 const READINESS_PING_TIMEOUT_MS = 2000;
@@ -282,6 +285,18 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       logger,
       metrics,
     });
+    const batches = createBatchHandler({
+      chunks,
+      commits: connections.commits,
+      fence: () => fence,
+      chunkSize: config.processing.maxEventsPerWrite,
+      heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+      logicalTopic,
+      stopping,
+      metrics,
+      logger,
+    });
+    connections.batches = batches;
     await connections.consumer.subscribe({ topics: sourceTopics, fromBeginning: true });
     await connections.consumer.run({
       partitionsConsumedConcurrently: config.processing.partitionsConcurrency,
@@ -289,17 +304,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       // The worker commits each chunk itself once it is durable (BackgroundCommits); kafkajs's
       // own commit after every batch would be a second round trip in the way of the next fetch.
       autoCommit: false,
-      eachBatch: createBatchHandler({
-        chunks,
-        commits: connections.commits,
-        fence: () => fence,
-        chunkSize: config.processing.maxEventsPerWrite,
-        heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
-        logicalTopic,
-        stopping,
-        metrics,
-        logger,
-      }),
+      eachBatch: (payload) => batches.handle(payload),
     });
     logger.info({ groupId, topics: sourceTopics }, 'consuming');
   }
@@ -317,8 +322,10 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
         }
       };
       const connections = kafka;
+      // The batches in flight stop at their next chunk boundary; their commits land before kafkajs
+      // stops its consumer, which drops a commit asked for from then on.
+      await quietly('batches in flight', connections?.batches && (() => connections.batches!.idle()));
       await quietly('offset commits', connections && (() => connections.commits.settled()));
-      // disconnect() waits for the running eachBatch, which stops at its next chunk boundary and lets its commits land.
       await quietly('consumer disconnect', connections && (() => connections.consumer.disconnect()));
       await quietly('producer disconnect', connections && (() => connections.producer.disconnect()));
       await quietly('admin disconnect', connections && (() => connections.admin.disconnect()));

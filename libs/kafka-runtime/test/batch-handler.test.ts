@@ -41,7 +41,9 @@ function fakeCoordinator() {
   return { requests, committed, send };
 }
 
-function setUp(options: { chunkSize?: number; paused?: () => PauseRequest | undefined } = {}) {
+function setUp(
+  options: { chunkSize?: number; paused?: () => PauseRequest | undefined; slowChunk?: Promise<void> } = {},
+) {
   const coordinator = fakeCoordinator();
   const commits = createBackgroundCommits(coordinator.send, () => undefined);
   const processed: string[][] = [];
@@ -49,6 +51,7 @@ function setUp(options: { chunkSize?: number; paused?: () => PauseRequest | unde
   const chunks: ChunkProcessor = {
     process: async (records) => {
       processed.push(records.map((r) => r.offset));
+      await options.slowChunk;
       return result;
     },
   };
@@ -66,7 +69,7 @@ function setUp(options: { chunkSize?: number; paused?: () => PauseRequest | unde
     : undefined;
   let stopping = false;
   const metrics = createWorkerMetrics('user_cards');
-  const handle = createBatchHandler({
+  const handler = createBatchHandler({
     chunks,
     commits,
     fence: () => fence,
@@ -94,7 +97,8 @@ function setUp(options: { chunkSize?: number; paused?: () => PauseRequest | unde
     resolved,
     acks,
     metrics,
-    handle,
+    handle: (p: BatchPayload) => handler.handle(p),
+    idle: () => handler.idle(),
     payload,
     stop: () => (stopping = true),
     stopChunks: () => (result = { status: 'stopped' }),
@@ -183,6 +187,26 @@ describe('batch handler', () => {
     await handled;
     expect(t.processed).toEqual([['10']]);
     expect(t.coordinator.committed).toEqual([at(11)]);
+  });
+
+  it('given a chunk in flight when the worker is told to stop, when it waits for idle(), then it resumes only once the handler returned with the commit asked for', async () => {
+    let finishChunk = (): void => undefined;
+    const t = setUp({ slowChunk: new Promise<void>((resolve) => (finishChunk = resolve)) });
+    const handled = t.handle(t.payload([10]));
+    await until(() => t.processed.length === 1);
+    let idle = false;
+    const waiting = t.idle().then(() => (idle = true));
+    await tick(20);
+    expect(idle).toBe(false);
+    t.stop();
+    finishChunk();
+    // The handler waits for its commit (it is stopping); idle() follows it.
+    await until(() => t.coordinator.requests.length === 1);
+    t.coordinator.requests[0]!.succeed();
+    await handled;
+    await waiting;
+    expect(t.coordinator.committed).toEqual([at(11)]);
+    await expect(t.idle()).resolves.toBeUndefined();
   });
 
   it('given a chunk the store stopped (the partition went), when handled, then nothing is resolved or committed', async () => {
