@@ -67,8 +67,6 @@ interface KafkaConnections {
   readonly consumer: Consumer;
   /** The consumer's offset commits, in the background. */
   readonly commits: BackgroundCommits;
-  /** The consumer's `eachBatch`, once it runs. */
-  batches?: BatchHandler;
 }
 
 const READINESS_PING_TIMEOUT_MS = 2000;
@@ -105,6 +103,8 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
   let sinkHandle: SinkHandle<TEvent> | undefined;
   let kafka: KafkaConnections | undefined;
   let fence: PauseFence | undefined;
+  /** The consumer's `eachBatch`, once it runs. */
+  let batches: BatchHandler | undefined;
   let memberId: string | undefined;
   let joined = false;
   let crashed = false;
@@ -285,7 +285,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       logger,
       metrics,
     });
-    const batches = createBatchHandler({
+    const handler = createBatchHandler({
       chunks,
       commits: connections.commits,
       fence: () => fence,
@@ -296,7 +296,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       metrics,
       logger,
     });
-    connections.batches = batches;
+    batches = handler;
     await connections.consumer.subscribe({ topics: sourceTopics, fromBeginning: true });
     await connections.consumer.run({
       partitionsConsumedConcurrently: config.processing.partitionsConcurrency,
@@ -304,7 +304,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       // The worker commits each chunk itself once it is durable (BackgroundCommits); kafkajs's
       // own commit after every batch would be a second round trip in the way of the next fetch.
       autoCommit: false,
-      eachBatch: (payload) => batches.handle(payload),
+      eachBatch: (payload) => handler.handle(payload),
     });
     logger.info({ groupId, topics: sourceTopics }, 'consuming');
   }
@@ -322,9 +322,10 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
         }
       };
       const connections = kafka;
+      const handler = batches;
       // The batches in flight stop at their next chunk boundary; their commits land before kafkajs
       // stops its consumer, which drops a commit asked for from then on.
-      await quietly('batches in flight', connections?.batches && (() => connections.batches!.idle()));
+      await quietly('batches in flight', handler && (() => handler.idle()));
       await quietly('offset commits', connections && (() => connections.commits.settled()));
       await quietly('consumer disconnect', connections && (() => connections.consumer.disconnect()));
       await quietly('producer disconnect', connections && (() => connections.producer.disconnect()));

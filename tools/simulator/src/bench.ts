@@ -364,14 +364,14 @@ async function freshnessRun(
     const chunks = sumMetricSamples(body, 'sc_projection_batch_size_count');
     const perChunk = (name: string): number => (chunks > 0 ? sumMetricSamples(body, name) / chunks : 0);
     const aged = sumMetricSamples(body, 'sc_projection_record_age_seconds_count');
+    const perAgedRecord = (name: string, labels?: Record<string, string>): number =>
+      aged > 0 ? sumMetricSamples(body, name, labels) / aged : 0;
     return {
       rssMb: sumMetricSamples(body, 'process_resident_memory_bytes') / 1048576,
       chunkRecords: perChunk('sc_projection_batch_size_sum'),
       chunkMs: 1000 * perChunk('sc_projection_batch_duration_seconds_sum'),
-      recordAgeMs: (1000 * sumMetricSamples(body, 'sc_projection_record_age_seconds_sum')) / (aged || 1),
-      withinGoal:
-        sumMetricSamples(body, 'sc_projection_record_age_seconds_bucket', { le: String(FRESHNESS_GOAL_MS / 1000) }) /
-        (aged || 1),
+      recordAgeMs: 1000 * perAgedRecord('sc_projection_record_age_seconds_sum'),
+      withinGoal: perAgedRecord('sc_projection_record_age_seconds_bucket', { le: String(FRESHNESS_GOAL_MS / 1000) }),
       rate: toSend.length / (producedSeconds || 1),
       samples: latencies.length + unseen,
       unseen,
