@@ -7,9 +7,10 @@
 //    mongod or FerretDB), which it stops again at the end if it started it;
 // 2. runs prettier, then lint, typecheck, unit tests, integration tests and the
 //    builds of every project through Nx, and prints the test totals.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { dockerAnswers } from '@sc/testing';
 import { down, up } from '../local-infra/commands';
 import type { Service } from '../local-infra/commands';
 
@@ -17,15 +18,6 @@ function run(env: NodeJS.ProcessEnv, command: string, args: readonly string[]): 
   console.log(`\n$ ${command} ${args.join(' ')}`);
   const result = spawnSync(command, args, { stdio: 'inherit', env });
   return result.status ?? 1;
-}
-
-function dockerAnswers(): boolean {
-  try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 5000 });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What a jest `--json` report says, as far as the totals need. */

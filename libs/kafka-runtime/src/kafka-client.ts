@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
+import type { KafkaConfig, LogEntry, RetryOptions, SASLOptions } from 'kafkajs';
 import { ProjectionError } from '@sc/service-kit';
 import type { Logger } from '@sc/service-kit';
 import type { WorkerConfig } from './config';
@@ -46,6 +46,29 @@ export function createKafkaClient(config: WorkerConfig['kafka'], logger: Logger)
     } as SASLOptions;
   }
   return new Kafka(kafkaConfig);
+}
+
+/** What a tool's or a test's kafkajs client needs: no config file, no logs. */
+export interface ToolKafkaOptions {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  /** kafkajs's retries of a failed request (default: 8 retries). */
+  readonly retry?: RetryOptions;
+}
+
+/**
+ * A silent kafkajs client for the tools and tests (simulator, bench, chaos, test
+ * helpers), with the idle-loop fix applied as for a worker: they share the cores
+ * with the workers and servers they drive or measure.
+ */
+export function createToolKafkaClient(options: ToolKafkaOptions): Kafka {
+  fixKafkaJsIdleLoop();
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.NOTHING,
+    retry: options.retry ?? { retries: 8 },
+  });
 }
 
 /** Wraps a kafkajs error: broker trouble is always retriable for a projection, which must not skip. */

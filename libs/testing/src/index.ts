@@ -1,4 +1,4 @@
-export { provideInfrastructure } from './infrastructure';
+export { dockerAnswers, provideInfrastructure } from './infrastructure';
 export type { TestInfrastructure } from './infrastructure';
 export { createTopics, eventually, groupLag, headersAsStrings, produceAll, readTopic, testKafka } from './kafka';
 export type { ReadRecord } from './kafka';

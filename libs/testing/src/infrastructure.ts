@@ -12,7 +12,8 @@ export interface TestInfrastructure {
 
 const repoRoot = resolve(__dirname, '../../..');
 
-function dockerAnswers(): boolean {
+/** Whether a Docker engine answers here (then the integration tests use testcontainers). */
+export function dockerAnswers(): boolean {
   try {
     execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 5000 });
     return true;

@@ -1,15 +1,12 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { fetchGroupLag, fixKafkaJsIdleLoop } from '@sc/kafka-runtime';
-import type { Admin, IHeaders, Message, Producer } from 'kafkajs';
+import { createToolKafkaClient, fetchGroupLag } from '@sc/kafka-runtime';
+import type { Admin, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 
 /** A kafkajs client for tests, against `KAFKA_BROKERS`. */
 export function testKafka(clientId = 'sc-test'): Kafka {
   const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter(Boolean);
   if (brokers.length === 0)
     throw new Error('KAFKA_BROKERS is not set: run the tests through jest with the @sc/testing global setup');
-  // The tests' clients share two cores with the workers and the servers they test.
-  fixKafkaJsIdleLoop();
-  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+  return createToolKafkaClient({ clientId, brokers });
 }
 
 /** Creates topics (if missing) and waits for their leaders. */

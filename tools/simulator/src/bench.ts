@@ -4,15 +4,14 @@
 // documents of other entities. Prints one table (./bench-report) and writes a JSON file.
 // Measures; asserts nothing about time.
 import { cpus, totalmem } from 'node:os';
-import { Kafka, logLevel } from 'kafkajs';
-import type { Admin, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { Collection, Db, Document } from 'mongodb';
 import pino from 'pino';
 import { decodeRecord } from '@sc/event-schemas';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream } from '@sc/event-simulator';
-import { fixKafkaJsIdleLoop, provisionTopics, sumMetricSamples } from '@sc/kafka-runtime';
+import { createToolKafkaClient, provisionTopics, sumMetricSamples } from '@sc/kafka-runtime';
 import { describeServer, ensureIndexes, measureWriteVolume } from '@sc/mongo-store';
 import type { WriteVolume } from '@sc/mongo-store';
 import { foldEvents } from '@sc/projection-core';
@@ -446,11 +445,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const stream = benchStream(options.seed ?? 7, options.scale);
   const projections = WORKERS.filter((p) => !options.projections || options.projections.includes(p.projection.name));
   // The bench's own clients must not take the cores the measured worker and servers need.
-  fixKafkaJsIdleLoop();
-  const kafka = new Kafka({
+  const kafka = createToolKafkaClient({
     clientId: 'sc-bench',
     brokers: options.kafkaBrokers.split(','),
-    logLevel: logLevel.NOTHING,
     retry: { retries: 10 },
   });
   const admin = kafka.admin();

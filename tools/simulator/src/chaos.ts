@@ -2,12 +2,11 @@
 // (SIGKILLs, MongoDB connections cut mid-command, broker restarts, instances joining and leaving)
 // while they consume; then every document and every dead letter compared with what the contract
 // says a calm run gives. Used by `npm run chaos` and by the fault suite of `npm test`.
-import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { createRandom, generateStream } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
-import { fetchGroupLag, fixKafkaJsIdleLoop, provisionTopics } from '@sc/kafka-runtime';
+import { createToolKafkaClient, fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
 import { WORKERS } from '@sc/read-models';
 import {
@@ -129,11 +128,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const random = createRandom(options.seed ^ 0x5eed);
   const projections = PROJECTIONS.filter((p) => !options.projections || options.projections.includes(p.name));
   const ns = createTestNamespace(`chaos-${options.seed}`);
-  fixKafkaJsIdleLoop();
-  const kafka = new Kafka({
+  const kafka = createToolKafkaClient({
     clientId: 'sc-chaos',
     brokers: options.kafkaBrokers.split(','),
-    logLevel: logLevel.NOTHING,
     retry: { retries: 30, maxRetryTime: 5000 },
   });
   const stream = chaosStream(options.seed, options.scale);

@@ -2,13 +2,12 @@
 //   publish  create topics and publish a simulated stream
 //   run      publish and show the projections live; --once waits for lag 0 and prints a summary
 // See USAGE in options.ts. Used by `npm start`; `npm run status` is the operator CLI's (tools/ops).
-import { Kafka, logLevel } from 'kafkajs';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedStream } from '@sc/event-simulator';
-import { fixKafkaJsIdleLoop } from '@sc/kafka-runtime';
+import { createToolKafkaClient } from '@sc/kafka-runtime';
 import { projectionLag } from './kafka-state';
 import { scrapeWorker } from './metrics';
 import { parseSimulatorArgs } from './options';
@@ -25,8 +24,7 @@ const prefix = env['KAFKA_NAME_PREFIX'] ?? '';
 function connections(): { kafka: Kafka; mongo: MongoClient; db: Db } {
   // Without a cluster given, the local infrastructure of tools/local-infra.
   const brokers = (env['KAFKA_BROKERS'] || '127.0.0.1:9092').split(',').filter(Boolean);
-  fixKafkaJsIdleLoop();
-  const kafka = new Kafka({ clientId: 'sc-simulator', brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+  const kafka = createToolKafkaClient({ clientId: 'sc-simulator', brokers });
   const mongo = new MongoClient(env['MONGO_URL'] || 'mongodb://127.0.0.1:27017', { serverSelectionTimeoutMS: 5000 });
   return { kafka, mongo, db: mongo.db(env['MONGO_DB'] ?? 'sc_read_models') };
 }
