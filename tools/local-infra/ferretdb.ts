@@ -11,6 +11,19 @@ import { postgresBinDir, postgresUp } from './postgres';
 import type { InfraSettings } from './settings';
 import { INFRA_SOURCES, PINNED_FERRETDB } from './settings';
 
+/**
+ * The Go runtime's settings for FerretDB. It allocates a decoded document for every row
+ * it reads and writes, and its live heap is small (tens of MB): with Go's default
+ * `GOGC=100` its garbage collector took ~12% of its CPU in a profile of a worker's run.
+ * At 400 the server's CPU per record fell by 10-22% in alternated bench runs
+ * (user-cards 447-454 against 548-647 µs, order-summary 667-769 against 753-854);
+ * `GOMEMLIMIT` makes it collect sooner should its heap ever grow near 1 GiB.
+ */
+export const FERRETDB_GO_RUNTIME: Readonly<Record<string, string>> = Object.freeze({
+  GOGC: '400',
+  GOMEMLIMIT: '1GiB',
+});
+
 /** Whether the FerretDB binary of these settings has been built. */
 export function ferretDbBuilt(s: InfraSettings): boolean {
   return existsSync(s.ferretBinary);
@@ -58,10 +71,12 @@ export async function ferretDbUp(s: InfraSettings, quiet: boolean): Promise<stri
         `postgres://postgres@${s.host}:${s.postgresPort}/ferretdb?pool_max_conns=600`,
       ]
     : ['-handler', 'sqlite', '-data-dir', s.mongoData];
-  const logFile = startDetached(s, 'mongo', [
-    s.ferretBinary,
-    ['-listen', `${s.host}:${s.mongoPort}`, '-log-level', 'error', ...backendArgs],
-  ]);
+  const logFile = startDetached(
+    s,
+    'mongo',
+    [s.ferretBinary, ['-listen', `${s.host}:${s.mongoPort}`, '-log-level', 'error', ...backendArgs]],
+    { env: { ...process.env, ...FERRETDB_GO_RUNTIME } },
+  );
   log(
     quiet,
     `MongoDB: starting FerretDB ${s.ferretVersion} (${bin ? 'postgresql' : 'sqlite'}) on ${s.host}:${s.mongoPort}, log ${logFile}`,
