@@ -1,5 +1,13 @@
 import { RECORD_AGE_BUCKETS_SECONDS } from '@sc/kafka-runtime';
-import { FRESHNESS_GOAL_MS, ceilingRatio, formatBenchReport, growthRatio, quantile, rate } from '../src/bench-report';
+import {
+  FRESHNESS_GOAL_MS,
+  ceilingRatio,
+  formatBenchReport,
+  growthRatio,
+  histogramQuantile,
+  quantile,
+  rate,
+} from '../src/bench-report';
 import type { BenchReport, WorkerBench } from '../src/bench-report';
 
 const bench: WorkerBench = {
@@ -29,26 +37,22 @@ const bench: WorkerBench = {
   freshness: [
     {
       rate: 1000,
-      samples: 40,
-      unseen: 1,
-      p50Ms: 30,
-      p99Ms: 180,
+      p50Ms: 30.4,
+      p99Ms: 180.2,
+      withinGoal: 0.9912,
+      polled: { samples: 21, unseen: 1, p50Ms: 34, maxMs: 190 },
       chunkRecords: 52.4,
       chunkMs: 20.6,
-      recordAgeMs: 24.4,
-      withinGoal: 0.9912,
       rssMb: 101.2,
     },
     {
       rate: 300,
-      samples: 12,
-      unseen: 0,
       p50Ms: 12,
       p99Ms: 40,
+      withinGoal: 1,
+      polled: { samples: 20, unseen: 0, p50Ms: 15, maxMs: 41 },
       chunkRecords: 8,
       chunkMs: 9.2,
-      recordAgeMs: 10.6,
-      withinGoal: 1,
       rssMb: 98.7,
     },
   ],
@@ -72,6 +76,42 @@ describe('bench figures', () => {
 
   it("reads the share within the freshness goal from a bound of the worker's record-age histogram", () => {
     expect(RECORD_AGE_BUCKETS_SECONDS).toContain(FRESHNESS_GOAL_MS / 1000);
+  });
+
+  it('interpolates a quantile within the bucket its rank falls in, from the bound below, as histogram_quantile', () => {
+    // 100 observations: 10 at most 0.1, 60 at most 0.25, 90 at most 0.5, all at most 1.
+    const buckets = [
+      { le: 0.1, count: 10 },
+      { le: 0.25, count: 60 },
+      { le: 0.5, count: 90 },
+      { le: 1, count: 100 },
+      { le: Infinity, count: 100 },
+    ];
+    // Rank 50: the 40th of the 50 between 0.1 and 0.25.
+    expect(histogramQuantile(buckets, 0.5)).toBeCloseTo(0.1 + 0.15 * (40 / 50));
+    // Rank 99: the 9th of the 10 between 0.5 and 1.
+    expect(histogramQuantile(buckets, 0.99)).toBeCloseTo(0.5 + 0.5 * (9 / 10));
+    // Rank 5, in the first bucket: from 0.
+    expect(histogramQuantile(buckets, 0.05)).toBeCloseTo(0.05);
+    // Ranks past the highest bound: the bound is all that is known.
+    expect(
+      histogramQuantile(
+        [
+          { le: 1, count: 90 },
+          { le: Infinity, count: 100 },
+        ],
+        0.99,
+      ),
+    ).toBe(1);
+    expect(
+      histogramQuantile(
+        [
+          { le: 1, count: 0 },
+          { le: Infinity, count: 0 },
+        ],
+        0.5,
+      ),
+    ).toBe(0);
   });
 
   it('takes quantiles by nearest rank', () => {
@@ -126,15 +166,14 @@ describe('bench figures', () => {
         'produced',
         'p50 ms',
         'p99 ms',
-        'samples',
+        '≤ 250 ms',
+        'polled p50 / max ms (records)',
         'records/chunk',
         'ms/chunk',
-        'worker mean ms',
-        '≤ 250 ms',
         'RSS MB',
       ],
-      ['user-cards-worker', '1,000/s', '30', '180', '40 (1 unseen)', '52', '21', '24', '99.1%', '101'],
-      ['user-cards-worker', '300/s', '12', '40', '12', '8', '9', '11', '100.0%', '99'],
+      ['user-cards-worker', '1,000/s', '30', '180', '99.1%', '34 / 190 (21, 1 unseen)', '52', '21', '101'],
+      ['user-cards-worker', '300/s', '12', '40', '100.0%', '15 / 41 (20)', '8', '9', '99'],
     ]);
     const { freshness: _none, ...withoutFreshness } = bench;
     expect(formatBenchReport({ ...report, workers: [withoutFreshness] })).not.toContain('freshness');
