@@ -93,25 +93,14 @@ describe('bench figures', () => {
     expect(histogramQuantile(buckets, 0.99)).toBeCloseTo(0.5 + 0.5 * (9 / 10));
     // Rank 5, in the first bucket: from 0.
     expect(histogramQuantile(buckets, 0.05)).toBeCloseTo(0.05);
+    // Observations at most 1 s, then all of them at most Infinity.
+    const upToOneSecond = (atMostOne: number, all: number) => [
+      { le: 1, count: atMostOne },
+      { le: Infinity, count: all },
+    ];
     // Ranks past the highest bound: the bound is all that is known.
-    expect(
-      histogramQuantile(
-        [
-          { le: 1, count: 90 },
-          { le: Infinity, count: 100 },
-        ],
-        0.99,
-      ),
-    ).toBe(1);
-    expect(
-      histogramQuantile(
-        [
-          { le: 1, count: 0 },
-          { le: Infinity, count: 0 },
-        ],
-        0.5,
-      ),
-    ).toBe(0);
+    expect(histogramQuantile(upToOneSecond(90, 100), 0.99)).toBe(1);
+    expect(histogramQuantile(upToOneSecond(0, 0), 0.5)).toBe(0);
   });
 
   it('takes quantiles by nearest rank', () => {
