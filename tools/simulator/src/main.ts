@@ -2,18 +2,19 @@
 //   publish  create topics and publish a simulated stream
 //   run      publish and show the projections live; --once waits for lag 0 and prints a summary
 // See USAGE in options.ts. Used by `npm start`; `npm run status` is the operator CLI's (tools/ops).
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedStream } from '@sc/event-simulator';
 import { createToolKafkaClient } from '@sc/kafka-runtime';
+import { describeError } from '@sc/service-kit';
 import { projectionLag } from './kafka-state';
 import { scrapeWorker } from './metrics';
 import { parseSimulatorArgs } from './options';
 import type { SimulatorOptions } from './options';
 import { PROJECTIONS } from './projections';
-import { ensureTopics, publishRecords } from './publish';
+import { CHUNK_ATTEMPTS, ensureTopics, publishRecords } from './publish';
 import { formatSummary, summarizeReadModels } from './summary';
 import { RateMeter, producedCounter, renderProjectionRows } from './live-view';
 import type { ProjectionRow } from './live-view';
@@ -101,8 +102,11 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
     }
     await ensureTopics(admin, prefix, options.partitions);
     const stream = generateStream(options.stream);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    const openProducer = async (): Promise<Producer> => {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      return producer;
+    };
     const abort = new AbortController();
     const interrupted = new Promise<void>((resolve) => {
       const onSignal = () => {
@@ -113,17 +117,32 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
       process.once('SIGTERM', onSignal);
     });
     let sent = 0;
-    const publishing = publishRecords(producer, stream.records, {
+    /** Why publishing stopped short: reported once the live view has stopped, not as an unhandled rejection. */
+    let publishFailure: unknown;
+    const publishing = publishRecords(openProducer, stream.records, {
       prefix,
       rate: options.rate,
       durationMs: options.durationSeconds * 1000,
       signal: abort.signal,
       onProgress: (n) => (sent = n),
-    }).finally(() => producer.disconnect());
+      onResend: (error, attempt) =>
+        console.error(
+          `publishing: a chunk failed (${describeError(error)}); sending it again on a new producer (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`,
+        ),
+    }).catch((error: unknown) => {
+      publishFailure = error;
+      abort.abort();
+      return sent;
+    });
+    const failed = (): number => {
+      console.error(`publishing failed after ${sent.toLocaleString('en')} records: ${describeError(publishFailure)}`);
+      return 1;
+    };
 
     if (!options.live) {
       const started = Date.now();
       sent = await publishing;
+      if (publishFailure !== undefined) return failed();
       const seconds = (Date.now() - started) / 1000;
       console.log(
         `${describeStream(stream, sent)} in ${seconds.toFixed(2)} s (${Math.round(sent / seconds).toLocaleString('en')} records/s)`,
@@ -148,6 +167,7 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
       if (options.once && caughtUp) break;
     }
     sent = await publishing;
+    if (publishFailure !== undefined) return failed();
 
     const rows = await projectionRows(admin, options, trackers(stream), sent, 0, false);
     const summary = await summarizeReadModels(db);

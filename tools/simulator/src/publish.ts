@@ -50,6 +50,9 @@ export async function ensureTopics(admin: Admin, prefix: string, partitions?: nu
   return report;
 }
 
+/** Opens a connected producer for {@link publishRecords}. */
+export type OpenProducer = () => Promise<Producer>;
+
 /** Options of {@link publishRecords}. */
 export interface PublishOptions {
   readonly prefix: string;
@@ -59,42 +62,86 @@ export interface PublishOptions {
   readonly durationMs: number;
   readonly signal: AbortSignal;
   readonly onProgress?: (sent: number) => void;
+  /** Called before a chunk that failed is sent again on a new producer (attempt: the one that failed, from 1). */
+  readonly onResend?: (error: unknown, attempt: number) => void;
+  /** Pause before a chunk's next attempt, times the attempts so far (default 500 ms). */
+  readonly resendPauseMs?: number;
 }
 
 const CHUNK = 10000;
+/** Sends of one chunk before publishing gives up with the last error. */
+export const CHUNK_ATTEMPTS = 5;
+const RESEND_PAUSE_MS = 500;
+
+type Batch = Parameters<Producer['sendBatch']>[0];
 
 /**
  * Publishes records in order, in chunks per topic (one entity's records stay in
- * order: same key, same partition). Returns how many were sent.
+ * order: same key, same partition), on producers from `openProducer`, each chunk at
+ * least once (see {@link sendChunk}). Returns how many were sent.
  */
 export async function publishRecords(
-  producer: Producer,
+  openProducer: OpenProducer,
   records: readonly SimulatedRecord[],
   options: PublishOptions,
 ): Promise<number> {
   const started = Date.now();
   const chunkSize = options.rate > 0 ? Math.max(1, Math.min(CHUNK, Math.round(options.rate / 10))) : CHUNK;
   let sent = 0;
-  while (sent < records.length && !options.signal.aborted) {
-    if (options.durationMs > 0 && Date.now() - started >= options.durationMs) break;
-    const chunk = records.slice(sent, sent + chunkSize);
-    const byTopic = new Map<string, { key: string | null; value: string | null }[]>();
-    for (const r of chunk) {
-      const list = byTopic.get(r.topic) ?? [];
-      list.push({ key: r.key, value: r.value });
-      byTopic.set(r.topic, list);
+  let producer = await openProducer();
+  try {
+    while (sent < records.length && !options.signal.aborted) {
+      if (options.durationMs > 0 && Date.now() - started >= options.durationMs) break;
+      const chunk = records.slice(sent, sent + chunkSize);
+      const byTopic = new Map<string, { key: string | null; value: string | null }[]>();
+      for (const r of chunk) {
+        const list = byTopic.get(r.topic) ?? [];
+        list.push({ key: r.key, value: r.value });
+        byTopic.set(r.topic, list);
+      }
+      producer = await sendChunk(producer, openProducer, options, {
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: `${options.prefix}${topic}`, messages })),
+      });
+      sent += chunk.length;
+      options.onProgress?.(sent);
+      if (options.rate > 0) {
+        const due = started + (sent / options.rate) * 1000;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
     }
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: `${options.prefix}${topic}`, messages })),
-    });
-    sent += chunk.length;
-    options.onProgress?.(sent);
-    if (options.rate > 0) {
-      const due = started + (sent / options.rate) * 1000;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
+  } finally {
+    await producer.disconnect().catch(() => undefined);
   }
   return sent;
+}
+
+/**
+ * Sends one chunk at least once, and returns the producer that sent it. kafkajs's
+ * idempotent producer can fall out of step with the broker's sequence numbers
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER, seen on a broker that had just started; tulios/kafkajs#598),
+ * and then every later send of it fails too. A new producer has a new producer id, whose
+ * sequences start again, and sends the chunk again: what the broker had written of it is
+ * then there twice, like the stream's own duplicates, which the workers skip by version.
+ */
+async function sendChunk(
+  producer: Producer,
+  openProducer: OpenProducer,
+  options: PublishOptions,
+  batch: Batch,
+): Promise<Producer> {
+  let current = producer;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await current.sendBatch(batch);
+      return current;
+    } catch (error) {
+      if (attempt >= CHUNK_ATTEMPTS || options.signal.aborted) throw error;
+      options.onResend?.(error, attempt);
+      await current.disconnect().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, (options.resendPauseMs ?? RESEND_PAUSE_MS) * attempt));
+      current = await openProducer();
+    }
+  }
 }
