@@ -4,7 +4,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from '@sc/event-schemas';
 import { POSITION_FIELD } from '@sc/projection-core';
 import type { IndexDeclaration, WorkerDescriptor } from '@sc/projection-core';
-import { generateStream } from '@sc/event-simulator';
+import { generateStream, producerMessageOf } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import { createTestNamespace } from './names';
 import { createTopics, eventually, groupLag, produceAll, readTopic, testKafka } from './kafka';
@@ -111,7 +111,7 @@ export async function createEndToEndWorld(
     async produce(batch) {
       // One send per topic keeps every entity's records in order.
       for (const topic of target.topics) {
-        const messages = batch.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value }));
+        const messages = batch.filter((r) => r.topic === topic).map(producerMessageOf);
         await produceAll(producer, `${ns.prefix}${topic}`, messages);
       }
     },

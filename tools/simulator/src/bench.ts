@@ -9,7 +9,7 @@ import { MongoClient } from 'mongodb';
 import type { Collection, Db, Document } from 'mongodb';
 import pino from 'pino';
 import { decodeRecord } from '@sc/event-schemas';
-import { generateStream } from '@sc/event-simulator';
+import { generateStream, producerMessageOf } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream } from '@sc/event-simulator';
 import {
   RECORD_AGE_BUCKETS_SECONDS,
@@ -349,7 +349,7 @@ async function freshnessRun(
       await producer.sendBatch({
         acks: -1,
         topicMessages: p.topics.flatMap((topic) => {
-          const messages = slice.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value }));
+          const messages = slice.filter((r) => r.topic === topic).map(producerMessageOf);
           return messages.length === 0 ? [] : [{ topic: `${prefix}${topic}`, messages }];
         }),
       });
@@ -416,11 +416,7 @@ async function produce(
   topics: readonly string[],
 ) {
   for (const topic of topics)
-    await produceAll(
-      producer,
-      `${prefix}${topic}`,
-      records.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value })),
-    );
+    await produceAll(producer, `${prefix}${topic}`, records.filter((r) => r.topic === topic).map(producerMessageOf));
 }
 
 /** Rounds of the in-process work: the first ones warm the JIT, the fastest counts. */

@@ -4,7 +4,7 @@
 // says a calm run gives. Used by `npm run chaos` and by the fault suite of `npm test`.
 import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
-import { createRandom, generateStream } from '@sc/event-simulator';
+import { createRandom, generateStream, producerMessageOf } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import { createToolKafkaClient, fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
@@ -244,7 +244,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           Math.floor(((i + 1) * records.length) / slices),
         );
         for (const topic of topics) {
-          const messages = slice.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value }));
+          const messages = slice.filter((r) => r.topic === topic).map(producerMessageOf);
           if (messages.length > 0) await producer.send({ topic: `${ns.prefix}${topic}`, acks: -1, messages });
         }
         await sleep(windowMs / slices);

@@ -1,7 +1,8 @@
 import type { Admin, Producer } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SimulatedRecord } from '@sc/event-simulator';
+import { producerMessageOf } from '@sc/event-simulator';
+import type { ProducerMessage, SimulatedRecord } from '@sc/event-simulator';
 import { provisionTopics } from '@sc/kafka-runtime';
 import { describeError } from '@sc/service-kit';
 
@@ -93,10 +94,10 @@ export async function publishRecords(
     while (sent < records.length && !options.signal.aborted) {
       if (options.durationMs > 0 && Date.now() - started >= options.durationMs) break;
       const chunk = records.slice(sent, sent + chunkSize);
-      const byTopic = new Map<string, { key: string | null; value: string | null }[]>();
+      const byTopic = new Map<string, ProducerMessage[]>();
       for (const r of chunk) {
         const list = byTopic.get(r.topic) ?? [];
-        list.push({ key: r.key, value: r.value });
+        list.push(producerMessageOf(r));
         byTopic.set(r.topic, list);
       }
       producer = await sendChunk(producer, openProducer, options, {
@@ -118,12 +119,13 @@ export async function publishRecords(
 }
 
 /**
- * Sends one chunk at least once, and returns the producer that sent it. kafkajs's
- * idempotent producer can fall out of step with the broker's sequence numbers
- * (OUT_OF_ORDER_SEQUENCE_NUMBER, seen on a broker that had just started; tulios/kafkajs#598),
- * and then every later send of it fails too. A new producer has a new producer id, whose
- * sequences start again, and sends the chunk again: what the broker had written of it is
- * then there twice, like the stream's own duplicates, which the workers skip by version.
+ * Sends one chunk at least once, and returns the producer that sent it. A producer
+ * whose send failed is not trusted again: kafkajs's idempotent producer can fall out of
+ * step with the broker's sequence numbers (OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * tulios/kafkajs#598; see `producerMessageOf` for the cause met here) and then fails
+ * every later send. A new producer has a new producer id, whose sequences start again,
+ * and sends the chunk again: what the broker had written of it is then there twice,
+ * like the stream's own duplicates, which the workers skip by version.
  */
 async function sendChunk(
   producer: Producer,
