@@ -89,7 +89,7 @@ export async function publishRecords(
   const started = Date.now();
   const chunkSize = options.rate > 0 ? Math.max(1, Math.min(CHUNK, Math.round(options.rate / 10))) : CHUNK;
   let sent = 0;
-  let producer = await openProducer();
+  let producer: Producer | undefined = await openProducer();
   try {
     while (sent < records.length && !options.signal.aborted) {
       if (options.durationMs > 0 && Date.now() - started >= options.durationMs) break;
@@ -100,7 +100,10 @@ export async function publishRecords(
         list.push(producerMessageOf(r));
         byTopic.set(r.topic, list);
       }
-      producer = await sendChunk(producer, openProducer, options, {
+      // sendChunk owns the producer until it returns one that sent the chunk.
+      const sending: Producer = producer!;
+      producer = undefined;
+      producer = await sendChunk(sending, openProducer, options, {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: `${options.prefix}${topic}`, messages })),
       });
@@ -113,15 +116,16 @@ export async function publishRecords(
       }
     }
   } finally {
-    await producer.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
   }
   return sent;
 }
 
 /**
- * Sends one chunk at least once, and returns the producer that sent it. A producer
- * whose send failed is not trusted again: kafkajs's idempotent producer can fall out of
- * step with the broker's sequence numbers (OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * Sends one chunk at least once, and returns the producer that sent it. A producer whose
+ * send failed is disconnected and not trusted again (the last one too, when the attempts
+ * run out): kafkajs's idempotent producer can fall out of step with the broker's
+ * sequence numbers (OUT_OF_ORDER_SEQUENCE_NUMBER,
  * tulios/kafkajs#598; see `producerMessageOf` for the cause met here) and then fails
  * every later send. A new producer has a new producer id, whose sequences start again,
  * and sends the chunk again: what the broker had written of it is then there twice,
@@ -139,9 +143,9 @@ async function sendChunk(
       await current.sendBatch(batch);
       return current;
     } catch (error) {
+      await current.disconnect().catch(() => undefined);
       if (attempt >= CHUNK_ATTEMPTS || options.signal.aborted) throw error;
       options.onResend?.(error, attempt);
-      await current.disconnect().catch(() => undefined);
       await new Promise((r) => setTimeout(r, (options.resendPauseMs ?? RESEND_PAUSE_MS) * attempt));
       current = await openProducer();
     }
