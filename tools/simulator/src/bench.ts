@@ -24,6 +24,7 @@ import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
 import { createTestNamespace, expectedDocumentsOf, groupLag, produceAll, startWorkerProcess } from '@sc/testing';
 import type { WorkerProcess } from '@sc/testing';
 import { FRESHNESS_GOAL_MS, histogramQuantile, quantile } from './bench-report';
+import { topicMessagesOf } from './publish';
 import { serverCpuSeconds } from './server-cpu';
 import type {
   BenchReport,
@@ -346,13 +347,7 @@ async function freshnessRun(
     for (let i = 0; i < toSend.length; i += perTick) {
       const slice = toSend.slice(i, i + perTick);
       // One produce request per tick for all topics: one round trip, so the rate holds on a slow broker.
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: p.topics.flatMap((topic) => {
-          const messages = slice.filter((r) => r.topic === topic).map(producerMessageOf);
-          return messages.length === 0 ? [] : [{ topic: `${prefix}${topic}`, messages }];
-        }),
-      });
+      await producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(slice, prefix) });
       const sentAt = Date.now();
       for (const record of slice) {
         if (record.kind !== 'event' || record.value === null) continue;

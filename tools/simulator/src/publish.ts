@@ -77,6 +77,24 @@ const RESEND_PAUSE_MS = 500;
 type Batch = Parameters<Producer['sendBatch']>[0];
 
 /**
+ * The `topicMessages` of one `sendBatch` for `records`: a group per topic (named with
+ * `prefix`) in the order the topics first appear, each record's message in stream order
+ * (one entity's records stay in order: same key, same partition).
+ */
+export function topicMessagesOf(
+  records: readonly SimulatedRecord[],
+  prefix: string,
+): { topic: string; messages: ProducerMessage[] }[] {
+  const byTopic = new Map<string, ProducerMessage[]>();
+  for (const r of records) {
+    const list = byTopic.get(r.topic) ?? [];
+    list.push(producerMessageOf(r));
+    byTopic.set(r.topic, list);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic: `${prefix}${topic}`, messages }));
+}
+
+/**
  * Publishes records in order, in chunks per topic (one entity's records stay in
  * order: same key, same partition), on producers from `openProducer`, each chunk at
  * least once (see {@link sendChunk}). Returns how many were sent.
@@ -94,18 +112,12 @@ export async function publishRecords(
     while (sent < records.length && !options.signal.aborted) {
       if (options.durationMs > 0 && Date.now() - started >= options.durationMs) break;
       const chunk = records.slice(sent, sent + chunkSize);
-      const byTopic = new Map<string, ProducerMessage[]>();
-      for (const r of chunk) {
-        const list = byTopic.get(r.topic) ?? [];
-        list.push(producerMessageOf(r));
-        byTopic.set(r.topic, list);
-      }
       // sendChunk owns the producer until it returns one that sent the chunk.
       const sending: Producer = producer!;
       producer = undefined;
       producer = await sendChunk(sending, openProducer, options, {
         acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: `${options.prefix}${topic}`, messages })),
+        topicMessages: topicMessagesOf(chunk, options.prefix),
       });
       sent += chunk.length;
       options.onProgress?.(sent);

@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { SimulatedRecord } from '@sc/event-simulator';
-import { CHUNK_ATTEMPTS, publishRecords } from '../src/publish';
+import { CHUNK_ATTEMPTS, publishRecords, topicMessagesOf } from '../src/publish';
 
 type Batch = Parameters<Producer['sendBatch']>[0];
 
@@ -45,6 +45,25 @@ const options = (resends: unknown[][]) => ({
 });
 
 describe('publishing the simulated stream', () => {
+  it('given records of several topics, then one send carries a group per prefixed topic in first-seen order, each in stream order, keyless ones pinned', () => {
+    const mixed = [
+      { topic: 'orders', key: 'o1', value: 'a' },
+      { topic: 'users', key: null, value: 'b' },
+      { topic: 'orders', key: 'o2', value: 'c' },
+    ] as unknown as SimulatedRecord[];
+
+    expect(topicMessagesOf(mixed, 'p.')).toEqual([
+      {
+        topic: 'p.orders',
+        messages: [
+          { key: 'o1', value: 'a' },
+          { key: 'o2', value: 'c' },
+        ],
+      },
+      { topic: 'p.users', messages: [{ key: null, value: 'b', partition: 0 }] },
+    ]);
+  });
+
   it('given a healthy producer, when the stream is published, then every record reaches its topic once, on that one producer', async () => {
     const fake = fakeProducers(() => false);
     const resends: unknown[][] = [];
