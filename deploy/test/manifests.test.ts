@@ -15,6 +15,8 @@ const REQUIRED_WORKER_ENV_VARS = [...RUNTIME_REQUIRED, ...REQUIRED_MONGO_STORE_E
 const KUSTOMIZE_VERSION = 'v5.7.1';
 const root = resolve(__dirname, '..', '..');
 const deploy = resolve(__dirname, '..');
+/** The one Dockerfile of every worker's image, relative to the repository root. */
+const WORKER_DOCKERFILE = 'deploy/worker.Dockerfile';
 
 function kustomizeBinary(): string {
   const bin = join(root, '.local-infra', 'cache', `kustomize-${KUSTOMIZE_VERSION}`);
@@ -172,7 +174,7 @@ describe('topic declaration', () => {
 
 describe('images and docker-compose', () => {
   interface Service {
-    build?: { context: string; dockerfile: string };
+    build?: { context: string; dockerfile: string; args?: Record<string, string> };
     environment: Record<string, string>;
     ports?: string[];
     init?: boolean;
@@ -182,7 +184,7 @@ describe('images and docker-compose', () => {
   };
 
   it.each(WORKERS)(
-    '$app: the image builds the app and runs as a non-root user on its port; compose uses only variables the worker reads',
+    '$app: its image is the one worker Dockerfile given the app; compose uses only variables the worker reads, on its port',
     ({ app, port }) => {
       const service = compose.services[app]!;
       const names = Object.keys(service.environment);
@@ -191,13 +193,22 @@ describe('images and docker-compose', () => {
       expect(service.environment['HTTP_PORT']).toBe(String(port));
       expect(service.ports).toEqual([`${port}:${port}`]);
       expect(service.init).toBe(true);
-      expect(existsSync(join(root, service.build!.context, service.build!.dockerfile))).toBe(true);
-      const dockerfile = readFileSync(join(root, service.build!.dockerfile), 'utf8');
-      expect(dockerfile).toContain(`nx build ${app}`);
-      expect(dockerfile).toMatch(/^USER node$/m);
-      expect(dockerfile).toContain(`HTTP_PORT=${port}`);
+      expect(service.build).toEqual({ context: '.', dockerfile: WORKER_DOCKERFILE, args: { APP: app } });
     },
   );
+
+  it('builds the app named by APP, ships its bundle and runs it as a non-root user', () => {
+    const dockerfile = readFileSync(join(root, WORKER_DOCKERFILE), 'utf8');
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages).toHaveLength(2);
+    // An ARG is visible only in the stage that declares it.
+    for (const stage of stages) expect(stage).toMatch(/^ARG APP$/m);
+    expect(stages[0]).toContain('npx nx build "$APP"');
+    expect(stages[1]).toContain('COPY --from=build /repo/dist/apps/${APP}/ ./');
+    expect(stages[1]).toMatch(/^USER node$/m);
+    // The port is the worker's default from its descriptor, not restated in the image.
+    expect(dockerfile).not.toMatch(/HTTP_PORT|EXPOSE/);
+  });
 
   it('points the workers at the compose broker and database', () => {
     for (const { app } of WORKERS) {
