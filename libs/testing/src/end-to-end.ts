@@ -1,7 +1,8 @@
 import { MongoClient } from 'mongodb';
 import type { Db, Document } from 'mongodb';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from '@sc/event-schemas';
+import { createToolProducer } from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
 import type { IndexDeclaration, WorkerDescriptor } from '@sc/projection-core';
 import { generateStream, producerMessageOf } from '@sc/event-simulator';
@@ -90,8 +91,7 @@ export async function createEndToEndWorld(
   if (createTopicsNow) await createAllTopics();
   const client = await MongoClient.connect(process.env['MONGO_URL']!);
   const db = client.db(ns.database);
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = createToolProducer(kafka);
   const stream = generateStream(streamOptions);
   const topics: readonly string[] = target.topics;
   const records = stream.records.filter((r) => topics.includes(r.topic));

@@ -1,5 +1,6 @@
 import { createToolKafkaClient, fetchGroupLag } from '@sc/kafka-runtime';
-import type { Admin, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { ToolProducer } from '@sc/kafka-runtime';
+import type { Admin, IHeaders, Kafka, Message } from 'kafkajs';
 
 /** A kafkajs client for tests, against `KAFKA_BROKERS`. */
 export function testKafka(clientId = 'sc-test'): Kafka {
@@ -14,15 +15,18 @@ export async function createTopics(admin: Admin, topics: readonly string[], numP
   await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
 }
 
-/** Sends messages in chunks with acks from all replicas. */
+/**
+ * Sends messages in order, in chunks acknowledged by all replicas, on a producer of
+ * `createToolProducer` (each chunk at least once).
+ */
 export async function produceAll(
-  producer: Producer,
+  producer: Pick<ToolProducer, 'sendBatch'>,
   topic: string,
   messages: readonly Message[],
   chunk = 1000,
 ): Promise<void> {
   for (let i = 0; i < messages.length; i += chunk) {
-    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk) });
+    await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(i, i + chunk) }] });
   }
 }
 

@@ -1,4 +1,5 @@
 import { MongoClient, MongoServerError } from 'mongodb';
+import { createToolProducer } from '@sc/kafka-runtime';
 import { createTestNamespace, createTopics, eventually, produceAll, testKafka } from '../src';
 
 // Proves the harness gives a real broker and a real document store, not stand-ins.
@@ -15,8 +16,7 @@ describe('real infrastructure', () => {
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0]?.partitions).toHaveLength(3);
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    const producer = createToolProducer(kafka);
     await produceAll(
       producer,
       topic,

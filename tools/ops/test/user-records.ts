@@ -1,5 +1,6 @@
 // Hand-made user records for the dead-letter tests: a world of the user-cards worker whose
 // topics hold only what a test produces, in partitions whose order the test knows.
+import { createToolProducer } from '@sc/kafka-runtime';
 import { USER_CARDS_WORKER } from '@sc/read-models';
 import { DEFAULT_STREAM, createEndToEndWorld, createTopics, domainRecord, produceAll } from '@sc/testing';
 import type { EndToEndWorld } from '@sc/testing';
@@ -35,8 +36,7 @@ export async function produceUserRecords(
   world: EndToEndWorld,
   records: readonly ReturnType<typeof domainRecord>[],
 ): Promise<void> {
-  const producer = world.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = createToolProducer(world.kafka);
   try {
     await produceAll(
       producer,

@@ -4,7 +4,7 @@
 // documents of other entities. Prints one table (./bench-report) and writes a JSON file.
 // Measures; asserts nothing about time.
 import { cpus, totalmem } from 'node:os';
-import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { Collection, Db, Document } from 'mongodb';
 import pino from 'pino';
@@ -14,10 +14,13 @@ import type { SimulatedRecord, SimulatedStream } from '@sc/event-simulator';
 import {
   RECORD_AGE_BUCKETS_SECONDS,
   createToolKafkaClient,
+  createToolProducer,
   provisionTopics,
   sumMetricSamples,
 } from '@sc/kafka-runtime';
+import type { ToolProducer } from '@sc/kafka-runtime';
 import { describeServer, ensureIndexes, measureWriteVolume } from '@sc/mongo-store';
+import { describeError } from '@sc/service-kit';
 import type { WriteVolume } from '@sc/mongo-store';
 import { foldEvents } from '@sc/projection-core';
 import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
@@ -312,7 +315,7 @@ function recordAgeBuckets(metrics: string): HistogramBucket[] {
 async function freshnessRun(
   p: Worker,
   kafka: Kafka,
-  producer: Producer,
+  producer: ToolProducer,
   collection: Collection<Document>,
   env: Record<string, string>,
   prefix: string,
@@ -405,7 +408,7 @@ async function freshnessRun(
 }
 
 async function produce(
-  producer: Producer,
+  producer: ToolProducer,
   prefix: string,
   records: readonly SimulatedRecord[],
   topics: readonly string[],
@@ -457,6 +460,38 @@ function inProcessWork(
 }
 
 /** Runs the whole bench and returns its report. */
+/**
+ * The databases and topics of the bench's runs. Each run's database is dropped as soon
+ * as its figures are taken: left in place, a run's 100,000-document collection is still
+ * being vacuumed and analyzed by the store's server while the next run is timed. The
+ * topics go at the end: kafkajs refreshes the metadata of every topic its producer has
+ * sent to, and fails its sends once one of them is deleted.
+ */
+function createScratch(admin: Admin) {
+  const databases = new Set<Db>();
+  const topics: string[] = [];
+  async function drop(db: Db): Promise<void> {
+    databases.delete(db);
+    await db.dropDatabase().catch(() => undefined);
+  }
+  return {
+    /** Creates the run's topics (6 partitions each) and keeps them and its database for removal. */
+    async open(db: Db, runTopics: readonly string[]): Promise<void> {
+      databases.add(db);
+      topics.push(...runTopics);
+      await provisionTopics(
+        admin,
+        runTopics.map((topic) => ({ topic, numPartitions: 6, replicationFactor: -1 })),
+      );
+    },
+    drop,
+    async removeAll(): Promise<void> {
+      for (const db of [...databases]) await drop(db);
+      if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
+    },
+  };
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? (() => undefined);
   const stream = benchStream(options.seed ?? 7, options.scale);
@@ -469,11 +504,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   });
   const admin = kafka.admin();
   await admin.connect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = createToolProducer(kafka, {
+    onResend: (error, attempt, attempts) =>
+      log(
+        `a produce request failed (${describeError(error)}); sending it again on a new producer (attempt ${attempt + 1} of ${attempts})`,
+      ),
+  });
   const mongo = await MongoClient.connect(options.mongoUrl);
-  const databases: Db[] = [];
-  const createdTopics: string[] = [];
+  const scratch = createScratch(admin);
   const workerEnv = (ns: { database: string; prefix: string }): Record<string, string> => ({
     ...options.workerEnv,
     MONGO_URL: options.mongoUrl,
@@ -494,14 +532,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       for (const documents of options.sizes) {
         const ns = createTestNamespace(`bench-${p.projection.name}-${documents}`);
         const db = mongo.db(ns.database);
-        databases.push(db);
         const physical = topics.map((t) => `${ns.prefix}${t}`);
-        const all = [...physical, `${ns.prefix}${p.deadLetterTopic}`];
-        createdTopics.push(...all);
-        await provisionTopics(
-          admin,
-          all.map((topic) => ({ topic, numPartitions: 6, replicationFactor: -1 })),
-        );
+        await scratch.open(db, [...physical, `${ns.prefix}${p.deadLetterTopic}`]);
         await produce(producer, ns.prefix, records, topics);
         if (consume === undefined) {
           log(`${p.app}: ceilings`);
@@ -540,6 +572,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             Math.min(options.naiveRecords, records.length),
           );
         }
+        await scratch.drop(db);
         sizes.push({ documents, worker, ...(naive === undefined ? {} : { naive }) });
         log(`${p.app}: ${Math.round(worker.events / worker.seconds)} events/s at ${documents} documents`);
       }
@@ -548,13 +581,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         log(`${p.app}: freshness at ${freshnessRate} records/s`);
         const ns = createTestNamespace(`bench-${p.projection.name}-fresh-${freshnessRate}`);
         const db = mongo.db(ns.database);
-        databases.push(db);
-        const all = [...topics.map((t) => `${ns.prefix}${t}`), `${ns.prefix}${p.deadLetterTopic}`];
-        createdTopics.push(...all);
-        await provisionTopics(
-          admin,
-          all.map((topic) => ({ topic, numPartitions: 6, replicationFactor: -1 })),
-        );
+        await scratch.open(db, [...topics.map((t) => `${ns.prefix}${t}`), `${ns.prefix}${p.deadLetterTopic}`]);
         freshness.push(
           await freshnessRun(
             p,
@@ -568,6 +595,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             options.freshnessSeconds,
           ),
         );
+        await scratch.drop(db);
       }
       const { volume, clientWork } = inProcessWork(p, records);
       benches.push({
@@ -592,8 +620,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       workers: benches,
     };
   } finally {
-    for (const db of databases) await db.dropDatabase().catch(() => undefined);
-    await admin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
+    await scratch.removeAll();
     await producer.disconnect();
     await admin.disconnect();
     await mongo.close();

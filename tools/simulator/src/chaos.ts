@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { createRandom, generateStream, producerMessageOf } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
-import { createToolKafkaClient, fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
+import { createToolKafkaClient, createToolProducer, fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
 import { WORKERS } from '@sc/read-models';
 import {
@@ -142,8 +142,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const db = mongo.db(ns.database);
   const admin = kafka.admin();
   await admin.connect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = createToolProducer(kafka);
 
   const workers = new Map<Projection['name'], WorkerProcess>();
   const extras: WorkerProcess[] = [];
@@ -245,7 +244,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         );
         for (const topic of topics) {
           const messages = slice.filter((r) => r.topic === topic).map(producerMessageOf);
-          if (messages.length > 0) await producer.send({ topic: `${ns.prefix}${topic}`, acks: -1, messages });
+          if (messages.length > 0)
+            await producer.sendBatch({ acks: -1, topicMessages: [{ topic: `${ns.prefix}${topic}`, messages }] });
         }
         await sleep(windowMs / slices);
       }

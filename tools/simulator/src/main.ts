@@ -2,19 +2,20 @@
 //   publish  create topics and publish a simulated stream
 //   run      publish and show the projections live; --once waits for lag 0 and prints a summary
 // See USAGE in options.ts. Used by `npm start`; `npm run status` is the operator CLI's (tools/ops).
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedStream } from '@sc/event-simulator';
-import { createToolKafkaClient } from '@sc/kafka-runtime';
+import { createToolKafkaClient, createToolProducer } from '@sc/kafka-runtime';
+import type { ToolProducer } from '@sc/kafka-runtime';
 import { describeError } from '@sc/service-kit';
 import { projectionLag } from './kafka-state';
 import { scrapeWorker } from './metrics';
 import { parseSimulatorArgs } from './options';
 import type { SimulatorOptions } from './options';
 import { PROJECTIONS } from './projections';
-import { CHUNK_ATTEMPTS, ensureTopics, publishRecords } from './publish';
+import { ensureTopics, publishRecords } from './publish';
 import { formatSummary, summarizeReadModels } from './summary';
 import { RateMeter, producedCounter, renderProjectionRows } from './live-view';
 import type { ProjectionRow } from './live-view';
@@ -95,6 +96,7 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
   const admin = kafka.admin();
   await admin.connect();
   await mongo.connect();
+  let producer: ToolProducer | undefined;
   try {
     if (command === 'topics') {
       for (const line of await ensureTopics(admin, prefix)) console.log(line);
@@ -102,11 +104,6 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
     }
     await ensureTopics(admin, prefix, options.partitions);
     const stream = generateStream(options.stream);
-    const openProducer = async (): Promise<Producer> => {
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      return producer;
-    };
     const abort = new AbortController();
     const interrupted = new Promise<void>((resolve) => {
       const onSignal = () => {
@@ -119,16 +116,19 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
     let sent = 0;
     /** Why publishing stopped short: reported once the live view has stopped, not as an unhandled rejection. */
     let publishFailure: unknown;
-    const publishing = publishRecords(openProducer, stream.records, {
+    producer = createToolProducer(kafka, {
+      signal: abort.signal,
+      onResend: (error, attempt, attempts) =>
+        console.error(
+          `publishing: a chunk failed (${describeError(error)}); sending it again on a new producer (attempt ${attempt + 1} of ${attempts})`,
+        ),
+    });
+    const publishing = publishRecords(producer, stream.records, {
       prefix,
       rate: options.rate,
       durationMs: options.durationSeconds * 1000,
       signal: abort.signal,
       onProgress: (n) => (sent = n),
-      onResend: (error, attempt) =>
-        console.error(
-          `publishing: a chunk failed (${describeError(error)}); sending it again on a new producer (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`,
-        ),
     }).catch((error: unknown) => {
       publishFailure = error;
       abort.abort();
@@ -182,6 +182,7 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
     }
     return options.once && !caughtUp ? 1 : 0;
   } finally {
+    await producer?.disconnect().catch(() => undefined);
     await admin.disconnect();
     await mongo.close();
   }
