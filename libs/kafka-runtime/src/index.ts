@@ -25,7 +25,7 @@ export { fetchGroupLag } from './group-lag';
 export type { PartitionLag } from './group-lag';
 export { createKafkaClient, createToolKafkaClient, toKafkaError } from './kafka-client';
 export type { ToolKafkaOptions } from './kafka-client';
-export { TOOL_SEND_ATTEMPTS, createToolProducer } from './tool-producer';
+export { TOOL_SEND_ATTEMPTS, createToolProducer, describeResend } from './tool-producer';
 export type { ToolBatch, ToolProducer, ToolProducerOptions } from './tool-producer';
 export { RECORD_AGE_BUCKETS_SECONDS, createWorkerMetrics, sumMetricSamples } from './metrics';
 export type { WorkerMetrics } from './metrics';

@@ -2,6 +2,7 @@
 // every batch at least once, whatever state a failed send left kafkajs's producer in.
 // The workers' own producer is the dead-letter sender's, which retries on its own terms.
 import type { Kafka, Producer } from 'kafkajs';
+import { describeError } from '@sc/service-kit';
 
 /** One `sendBatch` of a {@link ToolProducer}. */
 export type ToolBatch = Parameters<Producer['sendBatch']>[0];
@@ -24,6 +25,11 @@ export interface ToolProducer {
   sendBatch(batch: ToolBatch): Promise<void>;
   /** Disconnects the producer in use, if any. */
   disconnect(): Promise<void>;
+}
+
+/** The line a tool prints for {@link ToolProducerOptions.onResend}. */
+export function describeResend(error: unknown, attempt: number, attempts: number): string {
+  return `a send failed (${describeError(error)}); sending it again on a new producer (attempt ${attempt + 1} of ${attempts})`;
 }
 
 /** Sends of one batch by default before a {@link ToolProducer} gives up with the last error. */

@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import { TOOL_SEND_ATTEMPTS, createToolProducer } from '../src';
+import { TOOL_SEND_ATTEMPTS, createToolProducer, describeResend } from '../src';
 import type { ToolBatch } from '../src';
 
 /**
@@ -117,5 +117,13 @@ describe('the tools’ producer', () => {
 
     expect(fake.delivered).toEqual(['t/a', 't/c']);
     expect(resends.map(([, attempt]) => attempt)).toEqual([1, 1, 1]);
+  });
+});
+
+describe('describeResend', () => {
+  it('given a failed attempt, then the line names the error and the next attempt of all', () => {
+    expect(describeResend(new Error('out of order'), 1, 5)).toBe(
+      'a send failed (Error: out of order); sending it again on a new producer (attempt 2 of 5)',
+    );
   });
 });

@@ -15,12 +15,12 @@ import {
   RECORD_AGE_BUCKETS_SECONDS,
   createToolKafkaClient,
   createToolProducer,
+  describeResend,
   provisionTopics,
   sumMetricSamples,
 } from '@sc/kafka-runtime';
 import type { ToolProducer } from '@sc/kafka-runtime';
 import { describeServer, ensureIndexes, measureWriteVolume } from '@sc/mongo-store';
-import { describeError } from '@sc/service-kit';
 import type { WriteVolume } from '@sc/mongo-store';
 import { foldEvents } from '@sc/projection-core';
 import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
@@ -459,7 +459,6 @@ function inProcessWork(
   };
 }
 
-/** Runs the whole bench and returns its report. */
 /**
  * The databases and topics of the bench's runs. Each run's database is dropped as soon
  * as its figures are taken: left in place, a run's 100,000-document collection is still
@@ -492,6 +491,7 @@ function createScratch(admin: Admin) {
   };
 }
 
+/** Runs the whole bench and returns its report. */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? (() => undefined);
   const stream = benchStream(options.seed ?? 7, options.scale);
@@ -505,10 +505,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const admin = kafka.admin();
   await admin.connect();
   const producer = createToolProducer(kafka, {
-    onResend: (error, attempt, attempts) =>
-      log(
-        `a produce request failed (${describeError(error)}); sending it again on a new producer (attempt ${attempt + 1} of ${attempts})`,
-      ),
+    onResend: (error, attempt, attempts) => log(describeResend(error, attempt, attempts)),
   });
   const mongo = await MongoClient.connect(options.mongoUrl);
   const scratch = createScratch(admin);

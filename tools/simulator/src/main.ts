@@ -7,7 +7,7 @@ import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
 import { generateStream } from '@sc/event-simulator';
 import type { SimulatedStream } from '@sc/event-simulator';
-import { createToolKafkaClient, createToolProducer } from '@sc/kafka-runtime';
+import { createToolKafkaClient, createToolProducer, describeResend } from '@sc/kafka-runtime';
 import type { ToolProducer } from '@sc/kafka-runtime';
 import { describeError } from '@sc/service-kit';
 import { projectionLag } from './kafka-state';
@@ -118,10 +118,7 @@ async function run(command: string, options: SimulatorOptions): Promise<number> 
     let publishFailure: unknown;
     producer = createToolProducer(kafka, {
       signal: abort.signal,
-      onResend: (error, attempt, attempts) =>
-        console.error(
-          `publishing: a chunk failed (${describeError(error)}); sending it again on a new producer (attempt ${attempt + 1} of ${attempts})`,
-        ),
+      onResend: (error, attempt, attempts) => console.error(`publishing: ${describeResend(error, attempt, attempts)}`),
     });
     const publishing = publishRecords(producer, stream.records, {
       prefix,
