@@ -6,7 +6,13 @@ import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { createRandom, generateStream, producerMessageOf } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
-import { createToolKafkaClient, createToolProducer, fetchGroupLag, provisionTopics } from '@sc/kafka-runtime';
+import {
+  createToolKafkaClient,
+  createToolProducer,
+  describeResend,
+  fetchGroupLag,
+  provisionTopics,
+} from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
 import { WORKERS } from '@sc/read-models';
 import {
@@ -142,7 +148,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const db = mongo.db(ns.database);
   const admin = kafka.admin();
   await admin.connect();
-  const producer = createToolProducer(kafka);
+  const producer = createToolProducer(kafka, {
+    onResend: (error, attempt, attempts) => log(describeResend(error, attempt, attempts)),
+  });
 
   const workers = new Map<Projection['name'], WorkerProcess>();
   const extras: WorkerProcess[] = [];
