@@ -4,7 +4,7 @@
 // says a calm run gives. Used by `npm run chaos` and by the fault suite of `npm test`.
 import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
-import { createRandom, generateStream, producerMessageOf } from '@sc/event-simulator';
+import { createRandom, generateStream } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import {
   createToolKafkaClient,
@@ -25,6 +25,7 @@ import {
 } from '@sc/testing';
 import type { FaultCommand, FaultMoment, WorkerProcess } from '@sc/testing';
 import { PROJECTIONS } from './projections';
+import { topicMessagesOf } from './publish';
 import type { Projection } from './projections';
 
 /** A broker the suite may stop and start (a private one: never a shared cluster). */
@@ -250,11 +251,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           Math.floor((i * records.length) / slices),
           Math.floor(((i + 1) * records.length) / slices),
         );
-        for (const topic of topics) {
-          const messages = slice.filter((r) => r.topic === topic).map(producerMessageOf);
-          if (messages.length > 0)
-            await producer.sendBatch({ acks: -1, topicMessages: [{ topic: `${ns.prefix}${topic}`, messages }] });
-        }
+        if (slice.length > 0) await producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(slice, ns.prefix) });
         await sleep(windowMs / slices);
       }
     })();
