@@ -5,11 +5,13 @@
 // PostgreSQL (always so here, where no Docker engine runs); against a MongoDB container
 // there is no PostgreSQL to tune, and the suite is skipped.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { Collection, Db, Document } from 'mongodb';
 import { createTestNamespace } from '@sc/testing';
+import { ferretDbPostgresUrl } from '../ferretdb';
 import { postgresBinDir } from '../postgres';
 import { GIN_TWIN_PREFIX } from '../postgres-tuning';
 import { readInfraSettings } from '../settings';
@@ -128,5 +130,31 @@ const definitionsOf = (all: Map<string, string>, fragment: string): string[] =>
     const left = indexDefinitions(ns.database);
     expect([...left.keys()].filter((name) => name.startsWith(GIN_TWIN_PREFIX))).toEqual([]);
     expect(definitionsOf(left, "'key'::text")).toEqual([]);
+  });
+
+  test('given FerretDB started by the local infrastructure, then every connection it holds to PostgreSQL goes over the Unix socket, none over TCP', () => {
+    const [unix, tcp] = psql(
+      `SELECT count(*) FILTER (WHERE client_addr IS NULL) || '|' || count(*) FILTER (WHERE client_addr IS NOT NULL)
+         FROM pg_stat_activity WHERE application_name = 'FerretDB'`,
+    )[0]!.split('|');
+    expect(Number(tcp)).toBe(0);
+    expect(Number(unix)).toBeGreaterThan(0);
+  });
+});
+
+describe("FerretDB's URL of the local PostgreSQL", () => {
+  const folder = mkdtempSync(join(tmpdir(), 'sc-pg-socket-'));
+  const local = { ...readInfraSettings(), postgresData: folder, postgresPort: 5999, host: '127.0.0.1' };
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  test('given no socket in the data folder (a PostgreSQL started by someone else), then TCP to the port', () => {
+    expect(ferretDbPostgresUrl(local)).toBe('postgres://postgres@127.0.0.1:5999/ferretdb?pool_max_conns=600');
+  });
+
+  test("given PostgreSQL's socket of the port in the data folder, then that socket", () => {
+    writeFileSync(join(folder, '.s.PGSQL.5999'), '');
+    expect(ferretDbPostgresUrl(local)).toBe(
+      `postgres://postgres@/ferretdb?host=${encodeURIComponent(folder)}&port=5999&pool_max_conns=600`,
+    );
   });
 });
