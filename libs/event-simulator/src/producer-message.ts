@@ -22,3 +22,21 @@ export function producerMessageOf(record: Pick<SimulatedRecord, 'key' | 'value'>
     ? { key: null, value: record.value, partition: 0 }
     : { key: record.key, value: record.value };
 }
+
+/**
+ * The `topicMessages` of one `sendBatch` for `records`: a group per topic (named with
+ * `prefix`) in the order the topics first appear, each record's message in stream order
+ * (one entity's records stay in order: same key, same partition).
+ */
+export function topicMessagesOf(
+  records: readonly SimulatedRecord[],
+  prefix: string,
+): { topic: string; messages: ProducerMessage[] }[] {
+  const byTopic = new Map<string, ProducerMessage[]>();
+  for (const r of records) {
+    const list = byTopic.get(r.topic) ?? [];
+    list.push(producerMessageOf(r));
+    byTopic.set(r.topic, list);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic: `${prefix}${topic}`, messages }));
+}

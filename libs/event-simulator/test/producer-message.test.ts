@@ -1,4 +1,5 @@
-import { generateStream, producerMessageOf } from '../src';
+import { generateStream, producerMessageOf, topicMessagesOf } from '../src';
+import type { SimulatedRecord } from '../src';
 
 describe('the message a producer sends for a simulated record', () => {
   it('given a keyed record, then it is its key and value, the partition left to the key', () => {
@@ -27,5 +28,26 @@ describe('the message a producer sends for a simulated record', () => {
     expect(pinned.length).toBeGreaterThan(0);
     expect(pinned.length).toBe(stream.records.filter((r) => r.key === null).length);
     expect(pinned.every((m) => m.key === null && m.partition === 0)).toBe(true);
+  });
+});
+
+describe('the topic messages of one send of simulated records', () => {
+  it('given records of several topics, then one send carries a group per prefixed topic in first-seen order, each in stream order, keyless ones pinned', () => {
+    const mixed = [
+      { topic: 'orders', key: 'o1', value: 'a' },
+      { topic: 'users', key: null, value: 'b' },
+      { topic: 'orders', key: 'o2', value: 'c' },
+    ] as unknown as SimulatedRecord[];
+
+    expect(topicMessagesOf(mixed, 'p.')).toEqual([
+      {
+        topic: 'p.orders',
+        messages: [
+          { key: 'o1', value: 'a' },
+          { key: 'o2', value: 'c' },
+        ],
+      },
+      { topic: 'p.users', messages: [{ key: null, value: 'b', partition: 0 }] },
+    ]);
   });
 });

@@ -5,10 +5,10 @@ import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from '@sc/event-schemas';
 import { createToolProducer } from '@sc/kafka-runtime';
 import { POSITION_FIELD } from '@sc/projection-core';
 import type { IndexDeclaration, WorkerDescriptor } from '@sc/projection-core';
-import { generateStream, producerMessageOf } from '@sc/event-simulator';
+import { generateStream } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import { createTestNamespace } from './names';
-import { createTopics, eventually, groupLag, produceAll, readTopic, testKafka } from './kafka';
+import { createTopics, eventually, groupLag, produceRecords, readTopic, testKafka } from './kafka';
 import { startWorkerProcess } from './worker-process';
 import type { ReadRecord } from './kafka';
 
@@ -108,13 +108,12 @@ export async function createEndToEndWorld(
     deadLetterTopic,
     env: { MONGO_DB: ns.database, KAFKA_NAME_PREFIX: ns.prefix },
     createTopics: createAllTopics,
-    async produce(batch) {
-      // One send per topic keeps every entity's records in order.
-      for (const topic of target.topics) {
-        const messages = batch.filter((r) => r.topic === topic).map(producerMessageOf);
-        await produceAll(producer, `${ns.prefix}${topic}`, messages);
-      }
-    },
+    produce: (batch) =>
+      produceRecords(
+        producer,
+        batch.filter((r) => topics.includes(r.topic)),
+        ns.prefix,
+      ),
     lag: () => groupLag(admin, groupId, physical),
     async waitForLagZero(timeoutMs = 120_000) {
       await eventually(

@@ -1,6 +1,15 @@
 export { dockerAnswers, provideInfrastructure } from './infrastructure';
 export type { TestInfrastructure } from './infrastructure';
-export { createTopics, eventually, groupLag, headersAsStrings, produceAll, readTopic, testKafka } from './kafka';
+export {
+  createTopics,
+  eventually,
+  groupLag,
+  headersAsStrings,
+  produceAll,
+  produceRecords,
+  readTopic,
+  testKafka,
+} from './kafka';
 export type { ReadRecord } from './kafka';
 export { createTestNamespace } from './names';
 export { checkProjectionSpec, domainEvent, domainRecord } from './projection-spec';

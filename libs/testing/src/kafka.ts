@@ -1,5 +1,7 @@
 import { createToolKafkaClient, fetchGroupLag } from '@sc/kafka-runtime';
 import type { ToolProducer } from '@sc/kafka-runtime';
+import { topicMessagesOf } from '@sc/event-simulator';
+import type { SimulatedRecord } from '@sc/event-simulator';
 import type { Admin, IHeaders, Kafka, Message } from 'kafkajs';
 
 /** A kafkajs client for tests, against `KAFKA_BROKERS`. */
@@ -28,6 +30,21 @@ export async function produceAll(
   for (let i = 0; i < messages.length; i += chunk) {
     await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(i, i + chunk) }] });
   }
+}
+
+/**
+ * Sends simulated records in stream order, `chunk` at a time, each chunk as one batch
+ * grouped by topic ({@link topicMessagesOf}: topics named with `prefix`, one entity's
+ * records in order), acknowledged by all replicas, at least once on a `createToolProducer`.
+ */
+export async function produceRecords(
+  producer: Pick<ToolProducer, 'sendBatch'>,
+  records: readonly SimulatedRecord[],
+  prefix: string,
+  chunk = 1000,
+): Promise<void> {
+  for (let i = 0; i < records.length; i += chunk)
+    await producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(records.slice(i, i + chunk), prefix) });
 }
 
 /** A record read back from a topic, headers as strings. */

@@ -9,7 +9,7 @@ import { MongoClient } from 'mongodb';
 import type { Collection, Db, Document } from 'mongodb';
 import pino from 'pino';
 import { decodeRecord } from '@sc/event-schemas';
-import { generateStream, producerMessageOf } from '@sc/event-simulator';
+import { generateStream, topicMessagesOf } from '@sc/event-simulator';
 import type { SimulatedRecord, SimulatedStream } from '@sc/event-simulator';
 import {
   RECORD_AGE_BUCKETS_SECONDS,
@@ -24,10 +24,9 @@ import { describeServer, ensureIndexes, measureWriteVolume } from '@sc/mongo-sto
 import type { WriteVolume } from '@sc/mongo-store';
 import { foldEvents } from '@sc/projection-core';
 import type { VersionStamp, VersionedEvent } from '@sc/projection-core';
-import { createTestNamespace, expectedDocumentsOf, groupLag, produceAll, startWorkerProcess } from '@sc/testing';
+import { createTestNamespace, expectedDocumentsOf, groupLag, produceRecords, startWorkerProcess } from '@sc/testing';
 import type { WorkerProcess } from '@sc/testing';
 import { FRESHNESS_GOAL_MS, histogramQuantile, quantile } from './bench-report';
-import { topicMessagesOf } from './publish';
 import { serverCpuSeconds } from './server-cpu';
 import type {
   BenchReport,
@@ -322,10 +321,11 @@ async function freshnessRun(
   records: readonly SimulatedRecord[],
   rate: number,
   seconds: number,
+  nodeArgs: readonly string[],
 ): Promise<FreshnessFigures> {
   const admin = kafka.admin();
   await admin.connect();
-  const worker = startWorkerProcess(p.app, { ...env, LOG_LEVEL: 'info' });
+  const worker = startWorkerProcess(p.app, { ...env, LOG_LEVEL: 'info' }, nodeArgs);
   const latencies: number[] = [];
   let unseen = 0;
   try {
@@ -405,16 +405,6 @@ async function freshnessRun(
     await worker.stop('SIGTERM');
     await admin.disconnect();
   }
-}
-
-async function produce(
-  producer: ToolProducer,
-  prefix: string,
-  records: readonly SimulatedRecord[],
-  topics: readonly string[],
-) {
-  for (const topic of topics)
-    await produceAll(producer, `${prefix}${topic}`, records.filter((r) => r.topic === topic).map(producerMessageOf));
 }
 
 /** Rounds of the in-process work: the first ones warm the JIT, the fastest counts. */
@@ -518,6 +508,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   });
   try {
     const server = await describeServer(mongo.db('admin'));
+    const profileArgs =
+      options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
     const benches: WorkerBench[] = [];
     for (const p of projections) {
       const topics: readonly string[] = p.topics;
@@ -531,7 +523,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const db = mongo.db(ns.database);
         const physical = topics.map((t) => `${ns.prefix}${t}`);
         await scratch.open(db, [...physical, `${ns.prefix}${p.deadLetterTopic}`]);
-        await produce(producer, ns.prefix, records, topics);
+        await produceRecords(producer, records, ns.prefix);
         if (consume === undefined) {
           log(`${p.app}: ceilings`);
           consume = await consumeCeiling(kafka, ns.prefix, physical, records.length);
@@ -554,7 +546,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           `${ns.prefix}${p.group}`,
           physical,
           records.length,
-          options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`],
+          profileArgs,
         );
         let naive: RunFigures | undefined;
         if (options.naiveRecords > 0) {
@@ -590,6 +582,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             records,
             freshnessRate,
             options.freshnessSeconds,
+            profileArgs,
           ),
         );
         await scratch.drop(db);

@@ -4,7 +4,7 @@
 // says a calm run gives. Used by `npm run chaos` and by the fault suite of `npm test`.
 import { MongoClient } from 'mongodb';
 import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
-import { createRandom, generateStream } from '@sc/event-simulator';
+import { createRandom, generateStream, topicMessagesOf } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import {
   createToolKafkaClient,
@@ -25,7 +25,6 @@ import {
 } from '@sc/testing';
 import type { FaultCommand, FaultMoment, WorkerProcess } from '@sc/testing';
 import { PROJECTIONS } from './projections';
-import { topicMessagesOf } from './publish';
 import type { Projection } from './projections';
 
 /** A broker the suite may stop and start (a private one: never a shared cluster). */

@@ -1,8 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { producerMessageOf } from '@sc/event-simulator';
-import type { ProducerMessage, SimulatedRecord } from '@sc/event-simulator';
+import { topicMessagesOf } from '@sc/event-simulator';
+import type { SimulatedRecord } from '@sc/event-simulator';
 import { provisionTopics } from '@sc/kafka-runtime';
 import type { ToolProducer } from '@sc/kafka-runtime';
 import { describeError } from '@sc/service-kit';
@@ -64,24 +64,6 @@ export interface PublishOptions {
 }
 
 const CHUNK = 10000;
-
-/**
- * The `topicMessages` of one `sendBatch` for `records`: a group per topic (named with
- * `prefix`) in the order the topics first appear, each record's message in stream order
- * (one entity's records stay in order: same key, same partition).
- */
-export function topicMessagesOf(
-  records: readonly SimulatedRecord[],
-  prefix: string,
-): { topic: string; messages: ProducerMessage[] }[] {
-  const byTopic = new Map<string, ProducerMessage[]>();
-  for (const r of records) {
-    const list = byTopic.get(r.topic) ?? [];
-    list.push(producerMessageOf(r));
-    byTopic.set(r.topic, list);
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic: `${prefix}${topic}`, messages }));
-}
 
 /**
  * Publishes records in order, in chunks per topic (one entity's records stay in

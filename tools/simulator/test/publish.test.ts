@@ -1,6 +1,6 @@
 import type { ToolBatch, ToolProducer } from '@sc/kafka-runtime';
 import type { SimulatedRecord } from '@sc/event-simulator';
-import { publishRecords, topicMessagesOf } from '../src/publish';
+import { publishRecords } from '../src/publish';
 
 /** A fake producer that records what reached the "broker", in order. */
 function fakeProducer() {
@@ -23,25 +23,6 @@ const records: SimulatedRecord[] = Array.from({ length: 5 }, (_, i) => ({
 const options = (signal = new AbortController().signal) => ({ prefix: 'p.', rate: 0, durationMs: 0, signal });
 
 describe('publishing the simulated stream', () => {
-  it('given records of several topics, then one send carries a group per prefixed topic in first-seen order, each in stream order, keyless ones pinned', () => {
-    const mixed = [
-      { topic: 'orders', key: 'o1', value: 'a' },
-      { topic: 'users', key: null, value: 'b' },
-      { topic: 'orders', key: 'o2', value: 'c' },
-    ] as unknown as SimulatedRecord[];
-
-    expect(topicMessagesOf(mixed, 'p.')).toEqual([
-      {
-        topic: 'p.orders',
-        messages: [
-          { key: 'o1', value: 'a' },
-          { key: 'o2', value: 'c' },
-        ],
-      },
-      { topic: 'p.users', messages: [{ key: null, value: 'b', partition: 0 }] },
-    ]);
-  });
-
   it('given records of several topics, when the stream is published, then every record reaches its prefixed topic once, in stream order within a topic', async () => {
     const fake = fakeProducer();
 
