@@ -66,6 +66,15 @@ export interface FreshnessFigures {
   readonly chunkRecords: number;
   /** Mean time of one chunk, from decode to the store's and the dead-letter topic's acknowledgement. */
   readonly chunkMs: number;
+  /**
+   * The worker's process CPU per record consumed, from the group's join to lag 0 after the
+   * last record: at a steady rate its chunks are small, and each costs its round trips.
+   */
+  readonly cpuMicrosPerEvent?: number;
+  /** The store server's CPU per record over the same time, where it runs on this machine (the bench's own polls included). */
+  readonly serverCpuMicrosPerEvent?: number;
+  /** Store commands per record over the same time. */
+  readonly commandsPerEvent?: number;
 }
 
 /** One bucket of a Prometheus histogram: how many observations were at most `le`. */
@@ -163,6 +172,7 @@ export function growthRatio(bench: WorkerBench): number | undefined {
 const integer = (value: number): string => Math.round(value).toLocaleString('en');
 const fixed = (value: number | undefined, digits: number): string =>
   value === undefined ? '–' : value.toFixed(digits);
+const integerOrDash = (value: number | undefined): string => (value === undefined ? '–' : integer(value));
 
 /** Lines of a table: the first column left-aligned, the others right-aligned. */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -195,7 +205,7 @@ export function formatBenchReport(report: BenchReport): string {
         integer(size.documents),
         integer(rate(size.worker)),
         fixed(size.worker.cpuMicrosPerEvent, 0),
-        size.worker.serverCpuMicrosPerEvent === undefined ? '–' : integer(size.worker.serverCpuMicrosPerEvent),
+        integerOrDash(size.worker.serverCpuMicrosPerEvent),
         fixed(size.worker.rssMb, 0),
         fixed(size.worker.commandsPerEvent, 3),
         naive === undefined ? '–' : integer(naive),
@@ -227,6 +237,9 @@ export function formatBenchReport(report: BenchReport): string {
       `${integer(fresh.polled.p50Ms)} / ${integer(fresh.polled.maxMs)} (${fresh.polled.samples}${fresh.polled.unseen > 0 ? `, ${fresh.polled.unseen} unseen` : ''})`,
       integer(fresh.chunkRecords),
       integer(fresh.chunkMs),
+      integerOrDash(fresh.cpuMicrosPerEvent),
+      integerOrDash(fresh.serverCpuMicrosPerEvent),
+      fixed(fresh.commandsPerEvent, 3),
       integer(fresh.rssMb),
     ]),
   );
@@ -243,6 +256,9 @@ export function formatBenchReport(report: BenchReport): string {
           'polled p50 / max ms (records)',
           'records/chunk',
           'ms/chunk',
+          'CPU µs/event',
+          'server CPU µs/event',
+          'commands/event',
           'RSS MB',
         ],
         freshness,

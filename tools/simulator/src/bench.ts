@@ -214,6 +214,27 @@ async function sample(worker: WorkerProcess): Promise<WorkerSample | undefined> 
   }
 }
 
+/**
+ * What the records between two samples of a worker cost: its process CPU, the store
+ * server's CPU (when it runs on this machine) and the store commands, per record consumed.
+ */
+function steadyLoad(
+  before: WorkerSample,
+  after: WorkerSample,
+  serverCpuBefore: number | undefined,
+  serverCpuAfter: number | undefined,
+): Pick<FreshnessFigures, 'cpuMicrosPerEvent' | 'serverCpuMicrosPerEvent' | 'commandsPerEvent'> {
+  const records = Math.max(after.consumed - before.consumed, 1);
+  return {
+    cpuMicrosPerEvent: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / records,
+    ...(serverCpuBefore !== undefined &&
+      serverCpuAfter !== undefined && {
+        serverCpuMicrosPerEvent: ((serverCpuAfter - serverCpuBefore) * 1e6) / records,
+      }),
+    commandsPerEvent: (after.commands - before.commands) / records,
+  };
+}
+
 /** The built worker on records already produced: from its first record to lag 0. */
 async function workerRun(
   p: Worker,
@@ -337,6 +358,8 @@ async function freshnessRun(
       if (worker.child.exitCode !== null) throw new Error(`${p.app} exited (${worker.child.exitCode})`);
       await sleep(100);
     }
+    const before = await sample(worker);
+    const serverCpuBefore = serverCpuSeconds();
     const projection = p.projection as unknown as {
       keyOf(event: VersionedEvent): Record<string, string>;
     };
@@ -381,6 +404,10 @@ async function freshnessRun(
     }
     const producedSeconds = (Date.now() - started) / 1000;
     await Promise.all(polls);
+    const topics = (p.topics as readonly string[]).map((topic) => `${prefix}${topic}`);
+    while ((await groupLag(admin, groupId, topics)) > 0) await sleep(100);
+    const after = await sample(worker);
+    const serverCpuAfter = serverCpuSeconds();
     const { body } = await worker.get('/metrics');
     const chunks = sumMetricSamples(body, 'sc_projection_batch_size_count');
     const perChunk = (name: string): number => (chunks > 0 ? sumMetricSamples(body, name) / chunks : 0);
@@ -400,6 +427,7 @@ async function freshnessRun(
       rssMb: sumMetricSamples(body, 'process_resident_memory_bytes') / 1048576,
       chunkRecords: perChunk('sc_projection_batch_size_sum'),
       chunkMs: 1000 * perChunk('sc_projection_batch_duration_seconds_sum'),
+      ...(before !== undefined && after !== undefined && steadyLoad(before, after, serverCpuBefore, serverCpuAfter)),
     };
   } finally {
     await worker.stop('SIGTERM');

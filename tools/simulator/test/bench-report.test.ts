@@ -43,6 +43,9 @@ const bench: WorkerBench = {
       polled: { samples: 21, unseen: 1, p50Ms: 34, maxMs: 190 },
       chunkRecords: 52.4,
       chunkMs: 20.6,
+      cpuMicrosPerEvent: 231.4,
+      serverCpuMicrosPerEvent: 1204.6,
+      commandsPerEvent: 0.2371,
       rssMb: 101.2,
     },
     {
@@ -159,10 +162,27 @@ describe('bench figures', () => {
         'polled p50 / max ms (records)',
         'records/chunk',
         'ms/chunk',
+        'CPU µs/event',
+        'server CPU µs/event',
+        'commands/event',
         'RSS MB',
       ],
-      ['user-cards-worker', '1,000/s', '30', '180', '99.1%', '34 / 190 (21, 1 unseen)', '52', '21', '101'],
-      ['user-cards-worker', '300/s', '12', '40', '100.0%', '15 / 41 (20)', '8', '9', '99'],
+      [
+        'user-cards-worker',
+        '1,000/s',
+        '30',
+        '180',
+        '99.1%',
+        '34 / 190 (21, 1 unseen)',
+        '52',
+        '21',
+        '231',
+        '1,205',
+        '0.237',
+        '101',
+      ],
+      // A run without the worker's samples (its metrics did not answer) shows none of those figures.
+      ['user-cards-worker', '300/s', '12', '40', '100.0%', '15 / 41 (20)', '8', '9', '–', '–', '–', '99'],
     ]);
     const { freshness: _none, ...withoutFreshness } = bench;
     expect(formatBenchReport({ ...report, workers: [withoutFreshness] })).not.toContain('freshness');

@@ -52,6 +52,13 @@ describe('npm run bench, tiny', () => {
       expect(fresh!.withinGoal).toBeGreaterThanOrEqual(0);
       expect(fresh!.withinGoal).toBeLessThanOrEqual(1);
       expect(fresh!.rssMb).toBeGreaterThan(0);
+      // Chunks of one record: a store command for nearly every record that changes a document.
+      expect(fresh!.cpuMicrosPerEvent).toBeGreaterThan(0);
+      expect(fresh!.commandsPerEvent).toBeGreaterThan(0.5);
+      const freshServerCpu = fresh!.serverCpuMicrosPerEvent;
+      expect(serversHere ? freshServerCpu !== undefined && freshServerCpu > 0 : freshServerCpu === undefined).toBe(
+        true,
+      );
       expect(bench.clientWork?.decodeMicrosPerEvent).toBeGreaterThan(0);
       expect(bench.clientWork?.planMicrosPerEvent).toBeGreaterThan(0);
     }
