@@ -67,8 +67,9 @@ export interface FreshnessFigures {
   /** Mean time of one chunk, from decode to the store's and the dead-letter topic's acknowledgement. */
   readonly chunkMs: number;
   /**
-   * The worker's process CPU per record consumed, from the group's join to lag 0 after the
-   * last record: at a steady rate its chunks are small, and each costs its round trips.
+   * The worker's process CPU per record consumed over the run's second half (its first
+   * seconds also compile its code), up to lag 0 after the last record: at a steady rate its
+   * chunks are small, and each costs its round trips.
    */
   readonly cpuMicrosPerEvent?: number;
   /** The store server's CPU per record over the same time, where it runs on this machine (the bench's own polls included). */
