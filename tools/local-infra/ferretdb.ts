@@ -57,7 +57,7 @@ function ensureFerretDb(s: InfraSettings, quiet: boolean): void {
  * port, started by someone else). FerretDB runs a few SQL round trips for every document it
  * updates, and on this project's development VM a loopback TCP round trip costs both
  * processes more CPU than a Unix socket's: in alternated bench runs the server's CPU per
- * record fell by 20-28% for the user-cards worker (see the README). The pool is large
+ * record fell by 20-27% for the user-cards worker (see the README). The pool is large
  * because FerretDB v1 holds a pooled connection per update statement until the command
  * ends and deadlocks when they run out.
  */
