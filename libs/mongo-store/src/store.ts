@@ -20,6 +20,7 @@ import {
   MAX_BSON_OBJECT_SIZE,
   batchOutcomes,
   documentBytes,
+  documentBytesBound,
   findOversizedWrite,
   groupEvents,
   hasLanded,
@@ -333,7 +334,7 @@ export function createVersionedStore<TEvent extends VersionedEvent, TDoc extends
         if (plan.writes.length === 0) break;
         // Before the dead letters of this round go out: a batch the driver would refuse
         // must reach the caller's one-by-one isolation without side effects.
-        const oversized = findOversizedWrite(plan.writes, documentBytes, MAX_BSON_OBJECT_SIZE);
+        const oversized = findOversizedWrite(plan.writes, documentBytes, MAX_BSON_OBJECT_SIZE, documentBytesBound);
         if (oversized !== undefined) throw tooLarge(oversized, MAX_BSON_OBJECT_SIZE);
         await beforeWrite?.(rejectionsOf(groups, folds));
         const result = await write(plan.writes);

@@ -10,6 +10,7 @@ import {
   MAX_BSON_OBJECT_SIZE,
   batchOutcomes,
   documentBytes,
+  documentBytesBound,
   fieldChanges,
   findOversizedWrite,
   groupEvents,
@@ -278,6 +279,71 @@ describe('document size', () => {
     const limit = documentBytes(large);
     expect(findOversizedWrite([small, large], documentBytes, limit)).toEqual({ write: large, bytes: limit });
     expect(findOversizedWrite([small, large], documentBytes, limit + 1)).toBeUndefined();
+  });
+
+  it('bounds what a write leaves in the collection from above, whatever text and values the document holds', () => {
+    const write = writeOfSize(0, true);
+    /** The write with `fields` added to its document. */
+    const holding = (fields: object) => ({ ...write, document: { ...write.document, ...fields } as Counter });
+    const cases = {
+      ascii: { note: 'plain text' },
+      twoBytes: { note: 'é'.repeat(50) },
+      // Three bytes of UTF-8 for one UTF-16 code unit: the most there is, and what the bound counts.
+      threeBytes: { note: '中'.repeat(10_000), ['键'.repeat(5)]: 1 },
+      surrogatePairs: { note: '😀'.repeat(50) },
+      loneSurrogate: { note: '\uD800'.repeat(20) },
+      numbers: { int: 7, negative: -2_147_483_649, double: 0.1, big: 2n ** 60n, flag: true },
+      empties: { nothing: null, missing: undefined },
+      // An array's keys are its indexes, written as decimal text.
+      longArray: { list: Array.from({ length: 10_000 }, (_, i) => i) },
+      nested: {
+        items: [{ at: new Date(0), tags: ['a', 'bé'], sub: { deep: [1, [2, [3]]] } }],
+        list: new Array(12).fill('x'),
+      },
+      driverTypes: {
+        id: new BSON.ObjectId(),
+        price: BSON.Decimal128.fromString('12.50'),
+        count: BSON.Long.fromNumber(5),
+        blob: Buffer.alloc(300),
+      },
+      // The driver writes what toBSON returns: such values are measured exactly.
+      toBsonOnPlainObject: { custom: { toBSON: (): object => ({ big: 'x'.repeat(5000) }) } },
+      toBsonOnClass: {
+        custom: new (class {
+          toBSON(): object {
+            return { big: 'x'.repeat(5000) };
+          }
+        })(),
+      },
+    };
+    for (const [name, fields] of Object.entries(cases)) {
+      const sized = holding(fields);
+      expect({ name, fits: documentBytesBound(sized) >= documentBytes(sized) }).toEqual({ name, fits: true });
+    }
+    expect(documentBytes(holding(cases.toBsonOnPlainObject))).toBeGreaterThan(5000);
+    // Tight where the text is all three-byte characters: a bound counting fewer bytes per code unit would be below.
+    const cjk = holding({ note: '中'.repeat(10_000) });
+    expect(documentBytesBound(cjk) - documentBytes(cjk)).toBeLessThan(documentBytesBound(write));
+  });
+
+  it('with a bound, measures exactly only the writes whose bound reaches the limit', () => {
+    const small = writeOfSize(10, false);
+    const large = writeOfSize(1000, true);
+    const measured: PlannedWrite<CounterEvent, Counter>[] = [];
+    const measure = (w: PlannedWrite<CounterEvent, Counter>) => {
+      measured.push(w);
+      return documentBytes(w);
+    };
+    const limit = documentBytes(large);
+
+    expect(findOversizedWrite([small, large], measure, limit, documentBytesBound)).toEqual({
+      write: large,
+      bytes: limit,
+    });
+    expect(measured).toEqual([large]);
+    // A bound at the limit is not a size at it: the write is measured, and fits.
+    expect(documentBytesBound(large)).toBeGreaterThanOrEqual(limit + 1);
+    expect(findOversizedWrite([small, large], measure, limit + 1, documentBytesBound)).toBeUndefined();
   });
 
   it('holds documents to 16 MiB by default', () => {
