@@ -199,16 +199,20 @@ interface WorkerSample {
   readonly commands: number;
 }
 
+/** The figures of a worker's `/metrics` text that the bench samples. */
+function sampleOf(metrics: string): WorkerSample {
+  return {
+    consumed: sumMetricSamples(metrics, 'sc_projection_records_consumed_total'),
+    cpuSeconds: sumMetricSamples(metrics, 'process_cpu_seconds_total'),
+    rssBytes: sumMetricSamples(metrics, 'process_resident_memory_bytes'),
+    commands: sumMetricSamples(metrics, 'sc_projection_store_commands_total'),
+  };
+}
+
 async function sample(worker: WorkerProcess): Promise<WorkerSample | undefined> {
   try {
     const { status, body } = await worker.get('/metrics');
-    if (status !== 200) return undefined;
-    return {
-      consumed: sumMetricSamples(body, 'sc_projection_records_consumed_total'),
-      cpuSeconds: sumMetricSamples(body, 'process_cpu_seconds_total'),
-      rssBytes: sumMetricSamples(body, 'process_resident_memory_bytes'),
-      commands: sumMetricSamples(body, 'sc_projection_store_commands_total'),
-    };
+    return status === 200 ? sampleOf(body) : undefined;
   } catch {
     return undefined;
   }
@@ -411,9 +415,9 @@ async function freshnessRun(
     await Promise.all(polls);
     const topics = (p.topics as readonly string[]).map((topic) => `${prefix}${topic}`);
     while ((await groupLag(admin, groupId, topics)) > 0) await sleep(100);
-    const after = await sample(worker);
-    const serverCpuAfter = serverCpuSeconds();
     const { body } = await worker.get('/metrics');
+    const serverCpuAfter = serverCpuSeconds();
+    const after = sampleOf(body);
     const chunks = sumMetricSamples(body, 'sc_projection_batch_size_count');
     const perChunk = (name: string): number => (chunks > 0 ? sumMetricSamples(body, name) / chunks : 0);
     const ages = recordAgeBuckets(body);
@@ -429,10 +433,10 @@ async function freshnessRun(
         p50Ms: quantile(latencies, 0.5),
         maxMs: quantile(latencies, 1),
       },
-      rssMb: sumMetricSamples(body, 'process_resident_memory_bytes') / 1048576,
+      rssMb: after.rssBytes / 1048576,
       chunkRecords: perChunk('sc_projection_batch_size_sum'),
       chunkMs: 1000 * perChunk('sc_projection_batch_duration_seconds_sum'),
-      ...(before !== undefined && after !== undefined && steadyLoad(before, after, serverCpuBefore, serverCpuAfter)),
+      ...(before !== undefined && steadyLoad(before, after, serverCpuBefore, serverCpuAfter)),
     };
   } finally {
     await worker.stop('SIGTERM');
