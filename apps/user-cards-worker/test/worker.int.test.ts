@@ -1,6 +1,6 @@
 import { AssignerProtocol } from 'kafkajs';
-import type { GroupDescription } from 'kafkajs';
-import { sumMetricSamples as metricValue } from '@sc/kafka-runtime';
+import type { GroupDescription, PartitionAssigner } from 'kafkajs';
+import { CONSUMER_RESTART_MESSAGE, sumMetricSamples as metricValue } from '@sc/kafka-runtime';
 import {
   DEFAULT_STREAM,
   createEndToEndWorld,
@@ -39,6 +39,28 @@ async function assignments(w: EndToEndWorld): Promise<Map<string, number[]>> {
   }
   return owned;
 }
+
+/** An assignor of another name than kafkajs's: its member shares no protocol with the worker, and is given nothing. */
+const intruderAssigner: PartitionAssigner = () => ({
+  name: 'IntruderAssigner',
+  version: 1,
+  async assign({ members }) {
+    return members.map((m) => ({
+      memberId: m.memberId,
+      memberAssignment: AssignerProtocol.MemberAssignment.encode({
+        version: 1,
+        assignment: {},
+        userData: Buffer.alloc(0),
+      }),
+    }));
+  },
+  protocol({ topics }) {
+    return {
+      name: 'IntruderAssigner',
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+    };
+  },
+});
 
 describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
   const workers: WorkerProcess[] = [];
@@ -219,6 +241,46 @@ describe('user-cards-worker (built bundle, real Kafka and MongoDB)', () => {
     await w.waitForLagZero();
     await w.expectExactDocuments();
     expect((await worker.get('/readyz')).status).toBe(200);
+  });
+
+  it('rides out a crash kafkajs does not restart (its join refused as a non-retriable error): not ready, alive, consuming once the cause goes', async () => {
+    const w = await world(707, 300);
+    await w.produce(w.records);
+    // A member of the group with an assignment protocol the worker does not share: Kafka
+    // refuses the worker's join with INCONSISTENT_GROUP_PROTOCOL, which kafkajs flags
+    // non-retriable and, left alone, never restarts from.
+    const intruder = w.kafka.consumer({
+      groupId: `${w.prefix}${target.group}`,
+      partitionAssigners: [intruderAssigner],
+    });
+    await intruder.connect();
+    await intruder.subscribe({ topics: target.topics.map((t) => `${w.prefix}${t}`) });
+    await intruder.run({ eachMessage: async () => undefined });
+    const worker = start(w);
+    try {
+      await eventually(
+        'readiness says the consumer is restarting after a crash',
+        async () => (await worker.get('/readyz')).body.includes('consumer restarting after a crash'),
+        60_000,
+      );
+      expect(worker.logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          msg: CONSUMER_RESTART_MESSAGE,
+        }),
+      );
+      expect((await worker.get('/livez')).status).toBe(200);
+      expect(worker.child.exitCode).toBeNull();
+    } finally {
+      await intruder.disconnect();
+    }
+    await w.waitForLagZero();
+    await w.expectExactDocuments();
+    await w.expectPoisonDeadLettered({ exactlyOnce: true });
+    expect(metricValue((await worker.get('/metrics')).body, 'sc_projection_consumer_restarts_total')).toBeGreaterThan(
+      0,
+    );
+    expect(worker.child.exitCode).toBeNull();
   });
 
   it('shares the partitions between two instances, and moves them when one stops', async () => {

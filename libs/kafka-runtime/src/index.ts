@@ -11,6 +11,8 @@ export {
   sendDeadLetters,
 } from './dead-letter-sender';
 export type { DeadLetterProducer } from './dead-letter-sender';
+export { CONSUMER_RESTART_MESSAGE, createConsumerRecovery, isInfrastructureCrash } from './consumer-recovery';
+export type { ConsumerRecovery, ConsumerRecoveryOptions } from './consumer-recovery';
 export { keepHeartbeating } from './heartbeat';
 export type { HeartbeatKeeper } from './heartbeat';
 export { createRetrier } from './retrier';

@@ -13,6 +13,8 @@ export interface WorkerMetrics {
   readonly recordAge: Histogram;
   readonly retries: Counter<'operation'>;
   readonly rebalances: Counter;
+  /** Restarts of a consumer kafkajs left stopped after broker trouble (see `consumer-recovery.ts`). */
+  readonly consumerRestarts: Counter;
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly ready: Gauge;
   /** 1 while an operator's pause request holds the worker (see `pause-fence.ts`). */
@@ -95,6 +97,11 @@ export function createWorkerMetrics(projection: string): WorkerMetrics {
     rebalances: new Counter({
       name: 'sc_projection_group_joins_total',
       help: 'Times this worker joined its consumer group: 1 after start, each further one a rebalance.',
+      registers,
+    }),
+    consumerRestarts: new Counter({
+      name: 'sc_projection_consumer_restarts_total',
+      help: 'Times the worker restarted a consumer that kafkajs left stopped after broker trouble.',
       registers,
     }),
     lag: new Gauge({

@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Producer } from 'kafkajs';
+import type { Admin, Consumer, ConsumerRunConfig, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { deadLetterTopicOf } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
@@ -8,6 +8,7 @@ import type { ProjectionSink } from '@sc/projection-core';
 import { createBatchHandler } from './batch-handler';
 import type { BatchHandler } from './batch-handler';
 import { createChunkProcessor } from './chunk-processor';
+import { createConsumerRecovery } from './consumer-recovery';
 import type { WorkerConfig } from './config';
 import { operatorActionOf } from './dead-letter-sender';
 import { startHealthServer } from './health-server';
@@ -43,7 +44,7 @@ export interface ProjectionWorkerOptions<TEvent extends DomainEvent> {
   readonly topics: readonly string[];
   /** Connects the read-model store; retried with backoff while it fails retriably. The store registers its own metrics. */
   readonly openSink: (context: { readonly registry: Registry }) => Promise<SinkHandle<TEvent>>;
-  /** Called once if the consumer crashes beyond kafkajs's own recovery. */
+  /** Called once if the consumer crashes on an error that is not the broker's trouble (the process must end). */
   readonly onFatal?: (error: unknown) => void;
 }
 
@@ -107,7 +108,20 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
   let batches: BatchHandler | undefined;
   let memberId: string | undefined;
   let joined = false;
-  let crashed = false;
+  /** Connects and runs the consumer again after a crash kafkajs does not recover from; set once it runs. */
+  let restartConsumer: (() => Promise<void>) | undefined;
+  const recovery = createConsumerRecovery({
+    restart: async () => {
+      if (!restartConsumer) throw new Error('the consumer crashed before it ever ran');
+      await restartConsumer();
+    },
+    retrier,
+    policy: config.retry,
+    logger,
+    signal: abort.signal,
+    onFatal: (error) => options.onFatal?.(error),
+    onRestart: () => metrics.consumerRestarts.inc(),
+  });
   let missingTopics: string[] = [];
   let stopPromise: Promise<void> | undefined;
 
@@ -157,7 +171,8 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
 
   async function notReadyReasons(): Promise<string[]> {
     const reasons: string[] = [];
-    if (crashed) reasons.push('consumer crashed');
+    if (recovery.fatal()) reasons.push('consumer crashed');
+    reasons.push(...recovery.reasons());
     if (!sinkHandle) reasons.push('store not connected');
     if (!kafka) reasons.push('Kafka not connected');
     if (missingTopics.length > 0) reasons.push(`missing topics: ${missingTopics.join(', ')}`);
@@ -198,6 +213,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, (event) => {
       joined = true;
+      recovery.joined();
       commits.joined();
       memberId = event.payload.memberId;
       metrics.rebalances.inc();
@@ -215,14 +231,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     });
     consumer.on(CRASH, (event) => {
       joined = false;
-      const { error, restart } = event.payload;
-      if (restart) {
-        logger.warn({ cause: describeError(error) }, 'consumer failed; kafkajs restarts it');
-        return;
-      }
-      crashed = true;
-      logger.fatal({ cause: describeError(error) }, 'consumer crashed and will not restart');
-      options.onFatal?.(error);
+      recovery.crashed(event.payload.error, event.payload.restart);
     });
     return {
       admin: client.admin(),
@@ -234,7 +243,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
 
   async function start(): Promise<void> {
     health = await startHealthServer(
-      { isAlive: () => !crashed, notReadyReasons, registry: metrics.registry },
+      { isAlive: () => !recovery.fatal(), notReadyReasons, registry: metrics.registry },
       config.http.host,
       config.http.port,
     );
@@ -297,15 +306,26 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       logger,
     });
     batches = handler;
-    await connections.consumer.subscribe({ topics: sourceTopics, fromBeginning: true });
-    await connections.consumer.run({
+    const subscribed = await retrier.run('subscribe', 'kafka', () =>
+      connections.consumer
+        .subscribe({ topics: sourceTopics, fromBeginning: true })
+        .catch((e: unknown) => Promise.reject(toKafkaError(e, 'subscribe'))),
+    );
+    if (subscribed.status === 'stopped') return;
+    const runOptions: ConsumerRunConfig = {
       partitionsConsumedConcurrently: config.processing.partitionsConcurrency,
       eachBatchAutoResolve: false,
       // The worker commits each chunk itself once it is durable (BackgroundCommits); kafkajs's
       // own commit after every batch would be a second round trip in the way of the next fetch.
       autoCommit: false,
       eachBatch: (payload) => handler.handle(payload),
-    });
+    };
+    // A crashed consumer keeps its subscriptions; kafkajs's own restart does no more than this.
+    restartConsumer = async () => {
+      await connections.consumer.connect().catch((e: unknown) => Promise.reject(toKafkaError(e, 'connect')));
+      if (!stopping()) await connections.consumer.run(runOptions);
+    };
+    await connections.consumer.run(runOptions);
     logger.info({ groupId, topics: sourceTopics }, 'consuming');
   }
 
@@ -327,6 +347,8 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       // stops its consumer, which drops a commit asked for from then on.
       await quietly('batches in flight', handler && (() => handler.idle()));
       await quietly('offset commits', connections && (() => connections.commits.settled()));
+      // A consumer restart in flight ends at the abort; the consumer it may have run is disconnected next.
+      await quietly('consumer restart', () => recovery.idle());
       await quietly('consumer disconnect', connections && (() => connections.consumer.disconnect()));
       await quietly('producer disconnect', connections && (() => connections.producer.disconnect()));
       await quietly('admin disconnect', connections && (() => connections.admin.disconnect()));

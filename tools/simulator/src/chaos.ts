@@ -7,6 +7,7 @@ import { DEAD_LETTER_HEADERS } from '@sc/event-schemas';
 import { createRandom, generateStream, topicMessagesOf } from '@sc/event-simulator';
 import type { SimulatedStream, StreamOptions } from '@sc/event-simulator';
 import {
+  CONSUMER_RESTART_MESSAGE,
   createToolKafkaClient,
   createToolProducer,
   describeResend,
@@ -74,6 +75,13 @@ export interface ChaosReport {
   readonly joins: number;
   /** Group joins beyond one per process start: rebalances the faults caused. */
   readonly rebalances: number;
+  /** Consumers the workers restarted themselves after kafkajs gave up on them. */
+  readonly consumerRestarts: number;
+  /**
+   * Worker processes that ended without being told to, each restarted at once as an
+   * orchestrator would: what ended and its last fatal log line. A fault should cause none.
+   */
+  readonly unplannedExits: readonly string[];
   readonly documents: {
     readonly checked: number;
     readonly wrong: number;
@@ -122,6 +130,26 @@ export function chaosStream(seed: number, scale: number): SimulatedStream {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The log levels a report of a run that did not catch up shows. */
+const TROUBLE_LEVELS = new Set(['warn', 'error', 'fatal']);
+
+/**
+ * A worker as the report of a run that did not catch up shows it: running (and its
+ * readiness) or how it exited, and its last warnings and errors.
+ */
+async function describeWorkerState(name: string, worker: WorkerProcess): Promise<string> {
+  const { exitCode, signalCode } = worker.child;
+  const state =
+    exitCode !== null || signalCode !== null
+      ? `exited (${exitCode ?? signalCode})`
+      : `running, readiness: ${(await worker.get('/readyz').catch((e: unknown) => ({ body: String(e) }))).body}`;
+  const trouble = worker.logs
+    .filter((l) => TROUBLE_LEVELS.has(String(l['level'])))
+    .slice(-8)
+    .map((l) => `    ${JSON.stringify(l).slice(0, 600)}`);
+  return [`  ${name}: ${state}`, ...trouble].join('\n');
+}
+
 /** Runs the built workers through the faults asked for, and compares the outcome with the contract's. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // What happened when, for the report of a run that does not catch up.
@@ -166,9 +194,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     RETRY_INITIAL_MS: '100',
     RETRY_MAX_MS: '2000',
   };
+  // Processes the run itself stops; any other exit is unplanned, and a main worker is restarted as Kubernetes would.
+  const stoppedOnPurpose = new Set<WorkerProcess>();
+  const unplannedExits: string[] = [];
+  let finished = false;
+  const stopOnPurpose = (worker: WorkerProcess, signal: NodeJS.Signals): Promise<number | string> => {
+    stoppedOnPurpose.add(worker);
+    return worker.stop(signal);
+  };
   const launch = (p: Projection): WorkerProcess => {
     const worker = startWorkerProcess(p.app, env);
     allProcesses.push(worker);
+    void worker.exited.then((code) => {
+      if (finished || stoppedOnPurpose.has(worker)) return;
+      const last = worker.logs.filter((l) => l['level'] === 'fatal').at(-1);
+      const exit = `${p.app} exited (${code})${last ? `: ${String(last['msg'])} ${String(last['cause'] ?? '')}` : ''}`;
+      unplannedExits.push(exit);
+      log(`${exit}; restarted`);
+      if (workers.get(p.name) === worker) workers.set(p.name, launch(p));
+    });
     return worker;
   };
   const counts = { kills: 0, brokerRestarts: 0, joins: 0 };
@@ -195,7 +239,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         at: at(),
         run: async () => {
           const p = random.pick(projections);
-          await workers.get(p.name)!.stop('SIGKILL');
+          await stopOnPurpose(workers.get(p.name)!, 'SIGKILL');
           counts.kills++;
           log(`kill ${p.app}`);
           workers.set(p.name, launch(p));
@@ -237,7 +281,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           counts.joins++;
           log('second instances join');
           await sleep(Math.round(windowMs * 0.3));
-          await Promise.all(joined.map((w) => w.stop('SIGTERM')));
+          await Promise.all(joined.map((w) => stopOnPurpose(w, 'SIGTERM')));
           log('second instances leave');
         },
       });
@@ -265,11 +309,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     })();
     await Promise.all([producing, faulting]);
 
-    // Every fault is over: all workers up, and each group catches up.
-    for (const p of projections) {
-      const worker = workers.get(p.name)!;
-      if (worker.child.exitCode !== null || worker.child.signalCode !== null) workers.set(p.name, launch(p));
-    }
+    // Every fault is over: each group catches up.
     const deadline = Date.now() + (options.settleTimeoutMs ?? 300_000);
     for (const p of projections) {
       for (;;) {
@@ -280,13 +320,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ).catch(() => undefined);
         if (lags && lags.reduce((s, l) => s + l.lag, 0) === 0) break;
         if (Date.now() > deadline) {
-          const ready = await Promise.all(
-            [...workers.values()].map(
-              async (w) => (await w.get('/readyz').catch((e: unknown) => ({ body: String(e) }))).body,
-            ),
-          );
+          const states = await Promise.all([...workers.entries()].map(([name, w]) => describeWorkerState(name, w)));
           throw new Error(
-            `${p.name} did not catch up in time (lag ${JSON.stringify(lags)}); readiness: ${ready.join(' | ')}; timeline:\n${timeline.join('\n')}`,
+            `${p.name} did not catch up in time (lag ${JSON.stringify(lags)}); timeline:\n${timeline.join('\n')}\nworkers:\n${states.join('\n')}`,
           );
         }
         await sleep(500);
@@ -359,10 +395,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const n of seenOrigins.values()) if (n > 1) deadLetters.duplicated += n - 1;
     }
 
-    const joinsLogged = allProcesses.reduce(
-      (sum, w) => sum + w.logs.filter((l) => l['msg'] === 'joined consumer group').length,
-      0,
-    );
+    const logged = (message: string): number =>
+      allProcesses.reduce((sum, w) => sum + w.logs.filter((l) => l['msg'] === message).length, 0);
+    const joinsLogged = logged('joined consumer group');
     const report: ChaosReport = {
       seed: options.seed,
       records: records.length,
@@ -373,6 +408,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       brokerRestarts: counts.brokerRestarts,
       joins: counts.joins,
       rebalances: Math.max(0, joinsLogged - allProcesses.length),
+      consumerRestarts: logged(CONSUMER_RESTART_MESSAGE),
+      unplannedExits: [...unplannedExits],
       documents,
       deadLetters,
       examples,
@@ -381,6 +418,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     return report;
   } finally {
+    finished = true;
     await Promise.all(allProcesses.map((w) => w.stop('SIGKILL')));
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
@@ -398,7 +436,8 @@ export function formatChaosReport(r: ChaosReport): string {
       .map(([kind, n]) => `${n} ${kind}`)
       .join(
         ', ',
-      )}), ${r.storeOutageSeconds} s of store outage, ${r.brokerRestarts} broker restarts, ${r.joins} instances joining and leaving; ${r.rebalances} rebalances`,
+      )}), ${r.storeOutageSeconds} s of store outage, ${r.brokerRestarts} broker restarts, ${r.joins} instances joining and leaving; ${r.rebalances} rebalances, ${r.consumerRestarts} consumers restarted by their worker`,
+    ...r.unplannedExits.map((e) => `unplanned exit: ${e}`),
     `documents: ${r.documents.checked} checked, ${r.documents.wrong} wrong, ${r.documents.missing} missing, ${r.documents.extra} extra`,
     `dead letters: ${r.deadLetters.expected} expected, ${r.deadLetters.missing} missing, ${r.deadLetters.extra} extra, ${r.deadLetters.duplicated} duplicated (allowed)`,
     ...r.examples.map((e) => `  ${e}`),
