@@ -1,11 +1,10 @@
 // The producer of the tools and tests (simulator, bench, chaos, end-to-end helpers):
 // every batch at least once, whatever state a failed send left kafkajs's producer in.
-// The workers' own producer is the dead-letter sender's, which retries on its own terms.
-import type { Kafka, Producer } from 'kafkajs';
+// The workers' dead-letter producer renews itself the same way; their retrier sends again.
+import type { Kafka } from 'kafkajs';
 import { describeError } from '@sc/service-kit';
-
-/** One `sendBatch` of a {@link ToolProducer}. */
-export type ToolBatch = Parameters<Producer['sendBatch']>[0];
+import { createRenewingProducer } from './renewing-producer';
+import type { ProducerBatch } from './renewing-producer';
 
 /** Options of {@link createToolProducer}. */
 export interface ToolProducerOptions {
@@ -22,7 +21,7 @@ export interface ToolProducerOptions {
 /** A producer that sends each batch at least once, see {@link createToolProducer}. */
 export interface ToolProducer {
   /** Sends the batch, on a new producer after each failure, up to the attempts allowed. */
-  sendBatch(batch: ToolBatch): Promise<void>;
+  sendBatch(batch: ProducerBatch): Promise<void>;
   /** Disconnects the producer in use, if any. */
   disconnect(): Promise<void>;
 }
@@ -37,50 +36,29 @@ export const TOOL_SEND_ATTEMPTS = 5;
 const RESEND_PAUSE_MS = 500;
 
 /**
- * An idempotent producer (one request in flight) that sends every batch at least once.
- * A producer whose send failed is disconnected and not trusted again: kafkajs's
- * idempotent producer can fall out of step with the broker's sequence numbers
- * (OUT_OF_ORDER_SEQUENCE_NUMBER, tulios/kafkajs#598; `producerMessageOf` of
- * `@sc/event-simulator` removes the cause met here) and then fails every later send.
- * A new producer has a new producer id, whose sequences start again, and sends the
- * batch again: what the broker had written of it is then there twice, like the
+ * A {@link createRenewingProducer renewing producer} that sends every batch at least
+ * once: after a failed send, the batch is sent again on a new producer, up to the
+ * attempts allowed. What the broker had written of it is then there twice, like the
  * stream's own duplicates, which the workers skip by version. Each partition's part of
  * a batch is written whole or not at all, so one key's records keep their order.
  */
 export function createToolProducer(kafka: Pick<Kafka, 'producer'>, options: ToolProducerOptions = {}): ToolProducer {
   const attempts = options.attempts ?? TOOL_SEND_ATTEMPTS;
   const pauseMs = options.resendPauseMs ?? RESEND_PAUSE_MS;
-  let current: Producer | undefined;
-
-  async function connected(): Promise<Producer> {
-    if (current) return current;
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    current = producer;
-    return producer;
-  }
-
+  const producer = createRenewingProducer(kafka);
   return {
     async sendBatch(batch) {
       for (let attempt = 1; ; attempt++) {
         try {
-          const producer = await connected();
           await producer.sendBatch(batch);
           return;
         } catch (error) {
-          const failed = current;
-          current = undefined;
-          await failed?.disconnect().catch(() => undefined);
           if (attempt >= attempts || options.signal?.aborted) throw error;
           options.onResend?.(error, attempt, attempts);
           await new Promise((resolve) => setTimeout(resolve, pauseMs * attempt));
         }
       }
     },
-    async disconnect() {
-      const producer = current;
-      current = undefined;
-      await producer?.disconnect();
-    },
+    disconnect: () => producer.disconnect(),
   };
 }

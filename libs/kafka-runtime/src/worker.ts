@@ -1,4 +1,4 @@
-import type { Admin, Consumer, ConsumerRunConfig, Producer } from 'kafkajs';
+import type { Admin, Consumer, ConsumerRunConfig } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { deadLetterTopicOf } from '@sc/event-schemas';
 import type { DomainEvent } from '@sc/event-schemas';
@@ -10,6 +10,7 @@ import type { BatchHandler } from './batch-handler';
 import { createChunkProcessor } from './chunk-processor';
 import { createConsumerRecovery } from './consumer-recovery';
 import type { WorkerConfig } from './config';
+import { deadLetterPartitioner } from './dead-letter';
 import { operatorActionOf } from './dead-letter-sender';
 import { startHealthServer } from './health-server';
 import type { HealthServer } from './health-server';
@@ -21,6 +22,8 @@ import type { BackgroundCommits } from './offset-committer';
 import { createPauseFence } from './pause-fence';
 import type { PauseFence } from './pause-fence';
 import type { PauseGate } from './pause-gate';
+import { createRenewingProducer } from './renewing-producer';
+import type { RenewingProducer } from './renewing-producer';
 import { createRetrier } from './retrier';
 import { provisionTopics } from './topics';
 
@@ -64,7 +67,8 @@ export interface ProjectionWorker {
 /** Kafka clients, opened together: none exists without the others. */
 interface KafkaConnections {
   readonly admin: Admin;
-  readonly producer: Producer;
+  /** The dead-letter producer: replaced after a failed send, which the chunk's retry sends again. */
+  readonly producer: RenewingProducer;
   readonly consumer: Consumer;
   /** The consumer's offset commits, in the background. */
   readonly commits: BackgroundCommits;
@@ -235,7 +239,10 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
     });
     return {
       admin: client.admin(),
-      producer: client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      producer: createRenewingProducer(client, {
+        allowAutoTopicCreation: false,
+        createPartitioner: deadLetterPartitioner,
+      }),
       consumer,
       commits,
     };
@@ -284,7 +291,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       sink: sinkHandle.sink,
       deadLetters: {
         send: async (topic, messages) => {
-          await connections.producer.send({ topic, acks: -1, messages });
+          await connections.producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
         },
       },
       deadLetterTopic,

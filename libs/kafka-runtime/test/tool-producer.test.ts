@@ -1,12 +1,15 @@
 import type { Kafka, Producer } from 'kafkajs';
-import { TOOL_SEND_ATTEMPTS, createToolProducer, describeResend } from '../src';
-import type { ToolBatch } from '../src';
+import { TOOL_SEND_ATTEMPTS, createRenewingProducer, createToolProducer, describeResend } from '../src';
+import type { ProducerBatch } from '../src';
 
 /**
  * A fake client whose producers fail their sends while `failing` says so; it records what
  * reached the "broker", which producers were made, with which settings, and let go.
  */
-function fakeKafka(failing: (producer: number, send: number) => boolean) {
+function fakeKafka(
+  failing: (producer: number, send: number) => boolean,
+  refusesConnect = (_producer: number) => false,
+) {
   const delivered: string[] = [];
   const opened: number[] = [];
   const settings: unknown[] = [];
@@ -19,8 +22,11 @@ function fakeKafka(failing: (producer: number, send: number) => boolean) {
       settings.push(config);
       let sends = 0;
       return {
-        connect: async () => void connected.push(id),
-        sendBatch: async (batch: ToolBatch) => {
+        connect: async () => {
+          if (refusesConnect(id)) throw new Error(`producer ${id} cannot connect`);
+          connected.push(id);
+        },
+        sendBatch: async (batch: ProducerBatch) => {
           sends += 1;
           if (failing(id, sends)) throw new Error(`producer ${id} out of order`);
           for (const { topic, messages } of batch.topicMessages ?? [])
@@ -34,7 +40,7 @@ function fakeKafka(failing: (producer: number, send: number) => boolean) {
   return { kafka, delivered, opened, settings, connected, disconnected };
 }
 
-const batch = (...values: string[]): ToolBatch => ({
+const batch = (...values: string[]): ProducerBatch => ({
   acks: -1,
   topicMessages: [{ topic: 't', messages: values.map((value) => ({ key: value, value })) }],
 });
@@ -117,6 +123,48 @@ describe('the tools’ producer', () => {
 
     expect(fake.delivered).toEqual(['t/a', 't/c']);
     expect(resends.map(([, attempt]) => attempt)).toEqual([1, 1, 1]);
+  });
+});
+
+describe('the renewing producer (the workers’ dead letters)', () => {
+  it('given settings, then its producers are idempotent with one request in flight, whatever the settings say', async () => {
+    const fake = fakeKafka(() => false);
+    const producer = createRenewingProducer(fake.kafka, { allowAutoTopicCreation: false, idempotent: false });
+
+    await producer.connect();
+    await producer.sendBatch(batch('a'));
+
+    expect(fake.settings).toEqual([{ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 }]);
+    expect(fake.opened).toEqual([1]);
+  });
+
+  it('given a send that fails, then the error is thrown, that producer is let go, and the next send is on a new one', async () => {
+    const fake = fakeKafka((producer) => producer === 1);
+    const producer = createRenewingProducer(fake.kafka);
+
+    await expect(producer.sendBatch(batch('a'))).rejects.toThrow('producer 1 out of order');
+    expect(fake.disconnected).toEqual([1]);
+    await producer.sendBatch(batch('a'));
+    await producer.sendBatch(batch('b'));
+
+    expect(fake.delivered).toEqual(['t/a', 't/b']);
+    expect(fake.opened).toEqual([1, 2]);
+  });
+
+  it('given a producer that cannot connect, then none is kept, and the next send connects a new one', async () => {
+    const fake = fakeKafka(
+      () => false,
+      (producer) => producer === 1,
+    );
+    const producer = createRenewingProducer(fake.kafka);
+
+    await expect(producer.connect()).rejects.toThrow('producer 1 cannot connect');
+    await producer.sendBatch(batch('a'));
+    await producer.disconnect();
+
+    expect(fake.delivered).toEqual(['t/a']);
+    expect(fake.connected).toEqual([2]);
+    expect(fake.disconnected).toEqual([1, 2]);
   });
 });
 

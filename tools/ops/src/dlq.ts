@@ -1,8 +1,8 @@
 // `dlq list|show|replay <projection>`: the dead-letter topic read, grouped, shown,
 // and selected dead letters applied again through the projection's decode and store.
-import type { Consumer, Producer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import type { DeadLetterReason, DomainEvent } from '@sc/event-schemas';
-import { sendDeadLetters, toKafkaError } from '@sc/kafka-runtime';
+import { createRenewingProducer, deadLetterPartitioner, sendDeadLetters, toKafkaError } from '@sc/kafka-runtime';
 import type { IndexedRejection, ProjectionDefinition, VersionStamp } from '@sc/projection-core';
 import { isRejection } from '@sc/projection-core';
 import type { AnyWorker } from '@sc/read-models';
@@ -167,7 +167,8 @@ export async function replayDeadLetters(
     low: Math.max(r.low, committed.get(partitionKey(r.topic, r.partition)) ?? r.low),
   }));
   const store = await openProjectionStore(ops, projection);
-  const producer: Producer = ops.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // The workers' dead-letter producer: keyless letters partitioned alike on every attempt, a new producer after a failed send.
+  const producer = createRenewingProducer(ops.kafka, { createPartitioner: deadLetterPartitioner });
   const consumer: Consumer = ops.kafka.consumer({
     groupId: group,
     allowAutoTopicCreation: false,
@@ -186,7 +187,7 @@ export async function replayDeadLetters(
     if (entries.length === 0) return;
     const failedAt = now();
     await sendDeadLetters(
-      { send: async (t, messages) => void (await producer.send({ topic: t, acks: -1, messages })) },
+      { send: (t, messages) => producer.sendBatch({ acks: -1, topicMessages: [{ topic: t, messages }] }) },
       topic,
       entries.map((e) => deadLetterAgain(e.letter, e.reason, e.detail, failedAt)),
       ops.config.worker.processing.maxDeadLetterBatchBytes,

@@ -1,4 +1,4 @@
-import type { ToolBatch, ToolProducer } from '@sc/kafka-runtime';
+import type { ProducerBatch, ToolProducer } from '@sc/kafka-runtime';
 import type { SimulatedRecord } from '@sc/event-simulator';
 import { publishRecords } from '../src/publish';
 
@@ -6,7 +6,7 @@ import { publishRecords } from '../src/publish';
 function fakeProducer() {
   const delivered: string[] = [];
   const producer: Pick<ToolProducer, 'sendBatch'> = {
-    sendBatch: async (batch: ToolBatch) => {
+    sendBatch: async (batch: ProducerBatch) => {
       for (const { topic, messages } of batch.topicMessages ?? [])
         for (const m of messages) delivered.push(`${topic}/${String(m.value)}`);
     },
