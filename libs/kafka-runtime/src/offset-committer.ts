@@ -80,10 +80,34 @@ export interface BackgroundCommits {
   commit(offset: PartitionOffset): Promise<void>;
   /** The consumer joined its group (again): failures of commits asked for before no longer matter. */
   joined(): void;
-  /** Throws the failure of a commit asked for since the last join, once. */
+  /** Throws the failure of a commit asked for since the last join, once (see {@link rejoinableError}). */
   throwIfFailed(): void;
   /** Resolves once every commit asked for so far has settled. */
   settled(): Promise<void>;
+}
+
+/** Kafka's answers that mean the group moved on: kafkajs's runner rejoins on them, by their `type`. */
+const REJOIN_TYPES = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+
+/**
+ * A failed commit as kafkajs's runner must see it to rejoin its group rather than crash:
+ * kafkajs's own retrier wraps a refusal such as ILLEGAL_GENERATION in a
+ * KafkaJSNonRetriableError without the `type` the runner rejoins by, so the refusal in
+ * its cause chain is thrown instead. Any other failure is thrown as it is.
+ */
+export function rejoinableError(error: unknown): unknown {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 6; depth++) {
+    const type = (current as Error & { type?: unknown }).type;
+    if (typeof type === 'string' && REJOIN_TYPES.has(type)) return current;
+    current = current.cause;
+  }
+  return error;
 }
 
 /** Creates {@link BackgroundCommits} over `send`; `onFailure` hears of each failure that counts (for the log). */
@@ -111,7 +135,7 @@ export function createBackgroundCommits(
       const failed = failure;
       if (failed === undefined) return;
       failure = undefined;
-      throw failed.error;
+      throw rejoinableError(failed.error);
     },
     settled: () => committer.settled(),
   };

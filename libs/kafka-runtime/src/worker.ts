@@ -206,7 +206,7 @@ export function createProjectionWorker<TEvent extends DomainEvent>(
       allowAutoTopicCreation: false,
     });
     const commits = createBackgroundCommits(
-      // kafkajs's own error, unwrapped, is what eachBatch throws: the runner rejoins on a rebalance by its type.
+      // kafkajs's own error: throwIfFailed unwraps a refusal the runner rejoins on by its type (rejoinableError).
       (offsets) => consumer.commitOffsets([...offsets]),
       (offset, error) =>
         logger.warn(

@@ -1,4 +1,5 @@
-import { createBackgroundCommits, createOffsetCommitter } from '../src/offset-committer';
+import { KafkaJSNonRetriableError } from 'kafkajs';
+import { createBackgroundCommits, createOffsetCommitter, rejoinableError } from '../src/offset-committer';
 import type { PartitionOffset } from '../src/offset-committer';
 
 /** A commit request the test settles by hand. */
@@ -99,6 +100,37 @@ describe('offset committer', () => {
   });
 });
 
+// The broker's error codes become errors exactly as kafkajs makes them.
+const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {
+  createErrorFromCode: (code: number) => Error & { type: string };
+};
+/** What kafkajs's retrier throws for a non-retriable error (its types declare one argument; kafkajs passes two). */
+const retrierWrapped = (error: Error): Error =>
+  Reflect.construct(KafkaJSNonRetriableError, [error, { cause: error }]) as Error;
+const ILLEGAL_GENERATION = 22;
+const UNKNOWN_MEMBER_ID = 25;
+const REBALANCE_IN_PROGRESS = 27;
+const NOT_LEADER_FOR_PARTITION = 6;
+
+describe('rejoinableError', () => {
+  it.each([ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS])(
+    'given Kafka’s error %i wrapped by kafkajs’s retrier, then the error kafkajs rejoins on, by its type',
+    (code) => {
+      const refusal = createErrorFromCode(code);
+      const wrapped = retrierWrapped(refusal);
+      expect(wrapped).not.toHaveProperty('type');
+      expect(rejoinableError(wrapped)).toBe(refusal);
+    },
+  );
+
+  it('given another failure, then the failure as it is', () => {
+    const other = createErrorFromCode(NOT_LEADER_FOR_PARTITION);
+    const wrapped = retrierWrapped(other);
+    const plain = new Error('broker gone');
+    expect([rejoinableError(wrapped), rejoinableError(plain)]).toEqual([wrapped, plain]);
+  });
+});
+
 describe('background commits', () => {
   const setUp = () => {
     const broker = fakeBroker();
@@ -116,6 +148,23 @@ describe('background commits', () => {
     expect(heard).toEqual([at(2, 40)]);
     expect(() => commits.throwIfFailed()).toThrow(error);
     expect(() => commits.throwIfFailed()).not.toThrow();
+  });
+
+  it('given a commit refused because the group moved on, wrapped by kafkajs’s retrier, when the next chunk starts, then the refusal itself is thrown (kafkajs rejoins on its type instead of crashing)', async () => {
+    const { broker, commits } = setUp();
+    const refusal = createErrorFromCode(ILLEGAL_GENERATION);
+    const settled = commits.commit(at(0, 9));
+    broker.requests[0]!.fail(retrierWrapped(refusal));
+    await settled;
+    // The very error, not one with its message: kafkajs's wrapper has the same message and no `type`.
+    let thrown: unknown;
+    try {
+      commits.throwIfFailed();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBe(refusal);
+    expect(thrown).toHaveProperty('type', 'ILLEGAL_GENERATION');
   });
 
   it('given a commit that succeeds, when the next chunk starts, then nothing is thrown', async () => {

@@ -75,8 +75,8 @@ export interface ChaosReport {
   readonly joins: number;
   /** Group joins beyond one per process start: rebalances the faults caused. */
   readonly rebalances: number;
-  /** Consumers the workers restarted themselves after kafkajs gave up on them. */
-  readonly consumerRestarts: number;
+  /** The crash behind each consumer the workers restarted themselves after kafkajs gave up on it. */
+  readonly consumerRestarts: readonly string[];
   /**
    * Worker processes that ended without being told to, each restarted at once as an
    * orchestrator would: what ended and its last fatal log line. A fault should cause none.
@@ -395,9 +395,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const n of seenOrigins.values()) if (n > 1) deadLetters.duplicated += n - 1;
     }
 
-    const logged = (message: string): number =>
-      allProcesses.reduce((sum, w) => sum + w.logs.filter((l) => l['msg'] === message).length, 0);
-    const joinsLogged = logged('joined consumer group');
+    const logged = (message: string) => allProcesses.flatMap((w) => w.logs.filter((l) => l['msg'] === message));
+    const joinsLogged = logged('joined consumer group').length;
     const report: ChaosReport = {
       seed: options.seed,
       records: records.length,
@@ -408,7 +407,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       brokerRestarts: counts.brokerRestarts,
       joins: counts.joins,
       rebalances: Math.max(0, joinsLogged - allProcesses.length),
-      consumerRestarts: logged(CONSUMER_RESTART_MESSAGE),
+      consumerRestarts: logged(CONSUMER_RESTART_MESSAGE).map((l) => String(l['cause'])),
       unplannedExits: [...unplannedExits],
       documents,
       deadLetters,
@@ -436,7 +435,10 @@ export function formatChaosReport(r: ChaosReport): string {
       .map(([kind, n]) => `${n} ${kind}`)
       .join(
         ', ',
-      )}), ${r.storeOutageSeconds} s of store outage, ${r.brokerRestarts} broker restarts, ${r.joins} instances joining and leaving; ${r.rebalances} rebalances, ${r.consumerRestarts} consumers restarted by their worker`,
+      )}), ${r.storeOutageSeconds} s of store outage, ${r.brokerRestarts} broker restarts, ${r.joins} instances joining and leaving; ${r.rebalances} rebalances, ${r.consumerRestarts.length} consumers restarted by their worker`,
+    ...[...new Set(r.consumerRestarts)].map(
+      (cause) => `  restarted after: ${cause} (${r.consumerRestarts.filter((c) => c === cause).length}×)`,
+    ),
     ...r.unplannedExits.map((e) => `unplanned exit: ${e}`),
     `documents: ${r.documents.checked} checked, ${r.documents.wrong} wrong, ${r.documents.missing} missing, ${r.documents.extra} extra`,
     `dead letters: ${r.deadLetters.expected} expected, ${r.deadLetters.missing} missing, ${r.deadLetters.extra} extra, ${r.deadLetters.duplicated} duplicated (allowed)`,
