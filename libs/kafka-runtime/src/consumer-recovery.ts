@@ -4,16 +4,13 @@
 // and a commit that failed that way is thrown again before the next chunk. Left to kafkajs,
 // such a consumer stays stopped for good. Broker trouble is infrastructure: it is retried here.
 import { KafkaJSError } from 'kafkajs';
-import { ProjectionError, backoffDelay, describeError, sleep } from '@sc/service-kit';
+import { ProjectionError, backoffDelay, describeError, findCause, sleep } from '@sc/service-kit';
 import type { BackoffPolicy, Logger } from '@sc/service-kit';
 import type { Retrier } from './retrier';
 
 /** The message of the log line of each restart the worker does itself (the fault suite counts them). */
 export const CONSUMER_RESTART_MESSAGE =
   'consumer stopped on broker trouble kafkajs does not retry; the worker restarts it';
-
-/** How deep a crash's cause chain is searched for Kafka's own error. */
-const MAX_CAUSE_DEPTH = 8;
 
 /**
  * True when a consumer crash is the broker's trouble, to be waited out: a retriable
@@ -22,12 +19,7 @@ const MAX_CAUSE_DEPTH = 8;
  */
 export function isInfrastructureCrash(error: unknown): boolean {
   if (error instanceof ProjectionError) return error.retriable;
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH && current instanceof Error; depth++) {
-    if (current instanceof KafkaJSError) return true;
-    current = current.cause;
-  }
-  return false;
+  return findCause(error, (cause) => cause instanceof KafkaJSError) !== undefined;
 }
 
 /** What a consumer crash leads to, and the restarts of a consumer kafkajs left stopped. */

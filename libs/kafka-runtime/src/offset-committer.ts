@@ -3,6 +3,7 @@
 // it made up a third to a half of a chunk's time at low rates, and delayed the next fetch.
 // Here a chunk asks for its commit and goes on; commits go out one request at a time,
 // each carrying the latest offset asked for of every partition since the one before.
+import { findCause } from '@sc/service-kit';
 
 /** The next offset to read of one partition, as Kafka commits it. */
 export interface PartitionOffset {
@@ -101,13 +102,11 @@ const REJOIN_TYPES = new Set([
  * its cause chain is thrown instead. Any other failure is thrown as it is.
  */
 export function rejoinableError(error: unknown): unknown {
-  let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 6; depth++) {
-    const type = (current as Error & { type?: unknown }).type;
-    if (typeof type === 'string' && REJOIN_TYPES.has(type)) return current;
-    current = current.cause;
-  }
-  return error;
+  const isRejoin = (cause: Error): boolean => {
+    const type = (cause as Error & { type?: unknown }).type;
+    return typeof type === 'string' && REJOIN_TYPES.has(type);
+  };
+  return findCause(error, isRejoin, 6) ?? error;
 }
 
 /** Creates {@link BackgroundCommits} over `send`; `onFailure` hears of each failure that counts (for the log). */

@@ -94,6 +94,20 @@ export function isRetriable(error: unknown): boolean {
   return error instanceof ProjectionError && error.retriable;
 }
 
+/**
+ * The first error of `error`'s cause chain (itself first, then `cause` after `cause`, at
+ * most `maxDepth` of them) that `matches`; undefined when none does. The bound ends a
+ * chain that loops.
+ */
+export function findCause(error: unknown, matches: (cause: Error) => boolean, maxDepth = 8): Error | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < maxDepth; depth++) {
+    if (matches(current)) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 /** A short, single-line description of any thrown value, with its cause chain. */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
